@@ -1,0 +1,43 @@
+"""Shared fixtures: the demo county (small) and its fixed cast of users, one per role and department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+COUNTY_SIZE = 400
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Load a small demo county once per test database; each test then runs in a rolled-back transaction."""
+    from shuangsuiji.demo.county import demo_load
+
+    with django_db_blocker.unblock():
+        demo_load(entities=COUNTY_SIZE)
+
+
+class Cast(dict):  # type: ignore[type-arg]
+    """The demo accounts by username: cast["cg.manager"], cast["xfjy.inspector"], …"""
+
+    def __missing__(self, key: str) -> Any:
+        from shuangsuiji.accounts.models import User
+
+        user = User.objects.get(username=key)
+        self[key] = user
+        return user
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    return Cast()
+
+
+@pytest.fixture
+def client_for(client: Any, cast: Cast) -> Any:
+    def login(username: str) -> Any:
+        client.force_login(cast[username])
+        return client
+
+    return login

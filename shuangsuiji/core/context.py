@@ -1,0 +1,49 @@
+"""The left navigation, by area, showing only what the user's roles may open."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from shuangsuiji.accounts.rules import user_passes
+
+NAVIGATION = [
+    ("工作台", [("首页", "core:home", None)]),
+    (
+        "一单两库",
+        [
+            ("抽查事项清单", "catalog:item_list", "catalog.view"),
+            ("检查对象名录库", "directory:entity_list", "directory.view"),
+            ("执法检查人员名录库", "directory:inspector_list", "directory.view"),
+            ("回避申报", "directory:conflict_list", "directory.view"),
+        ],
+    ),
+    (
+        "系统管理",
+        [
+            ("部门管理", "accounts:department_list", "departments.view"),
+            ("账号管理", "accounts:user_list", "accounts.manage"),
+        ],
+    ),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    sections = []
+    for title, links in NAVIGATION:
+        visible = [
+            {
+                "label": label,
+                "url": reverse(name),
+                "active": request.path.startswith(reverse(name))
+                and (name != "core:home" or request.path == reverse(name)),
+            }
+            for label, name, rule_name in links
+            if rule_name is None or user_passes(user, rule_name)
+        ]
+        if visible:
+            sections.append({"title": title, "links": visible})
+    return {"nav_sections": sections}

@@ -1,0 +1,89 @@
+"""Keyset pagination: constant cost per page at any table size, and no full COUNT.
+
+Big registers are ordered by primary key (newest first) and paged by cursor (`after`/`before`).
+Small administrative lists may order by a field and page by number. The count shown is exact up to
+`COUNT_CAP` and "超过 N 条" beyond, so a list of 10^6 rows is never counted whole on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+PAGE_SIZE = 20
+COUNT_CAP = 10_000
+_CURSORS = ("after", "before", "page")
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    total_capped: bool
+    filters: dict[str, str]
+    next_cursor: tuple[str, int] | None = None
+    prev_cursor: tuple[str, int] | None = None
+
+    def _url(self, cursor: tuple[str, int] | None) -> str:
+        params = dict(self.filters)
+        if cursor is not None:
+            params[cursor[0]] = str(cursor[1])
+        return "?" + urlencode(params)
+
+    @property
+    def next_url(self) -> str | None:
+        return self._url(self.next_cursor) if self.next_cursor else None
+
+    @property
+    def prev_url(self) -> str | None:
+        return self._url(self.prev_cursor) if self.prev_cursor else None
+
+    @property
+    def first_url(self) -> str:
+        return self._url(None)
+
+    @property
+    def filter_query(self) -> str:
+        return urlencode(self.filters)
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 18 else None
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any], *, order: str = "-pk", size: int = PAGE_SIZE
+) -> Page:
+    filters = {k: v for k, v in request.GET.items() if k not in _CURSORS and v}
+    counted = queryset.order_by()[: COUNT_CAP + 1].count()
+    page = Page([], min(counted, COUNT_CAP), counted > COUNT_CAP, filters)
+    if order != "-pk":
+        number = max(1, min(_int_param(request, "page") or 1, COUNT_CAP // size + 1))
+        start = (number - 1) * size
+        rows = list(queryset.order_by(order, "pk")[start : start + size + 1])
+        page.items = rows[:size]
+        page.next_cursor = ("page", number + 1) if len(rows) > size else None
+        page.prev_cursor = ("page", number - 1) if number > 1 else None
+        return page
+    after, before = _int_param(request, "after"), _int_param(request, "before")
+    if before is not None:
+        rows = list(queryset.filter(pk__gt=before).order_by("pk")[: size + 1])
+        page.items = list(reversed(rows[:size]))
+        if page.items:
+            page.next_cursor = ("after", page.items[-1].pk)
+            if len(rows) > size:
+                page.prev_cursor = ("before", page.items[0].pk)
+        return page
+    base = queryset.filter(pk__lt=after) if after is not None else queryset
+    rows = list(base.order_by("-pk")[: size + 1])
+    page.items = rows[:size]
+    if len(rows) > size:
+        page.next_cursor = ("after", page.items[-1].pk)
+    if after is not None and page.items and queryset.filter(pk__gt=page.items[0].pk).exists():
+        page.prev_cursor = ("before", page.items[0].pk)
+    return page

@@ -1,0 +1,801 @@
+"""A realistic, deterministic demo county modelled on 洛阳市偃师区.
+
+Everything is generated from a seed derived from the requested size, so the same size always gives
+the same county (and the same USCCs), which makes demo screenshots and bug reports reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from faker import Faker
+from stdnum.cn import uscc as stdnum_uscc
+
+from shuangsuiji.accounts.models import Department, RoleGrant, User
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.audit.services import audit_record
+from shuangsuiji.catalog.models import InspectionItem, Method, ResultCode, ResultCodeSet
+from shuangsuiji.catalog.reference import ensure_result_code_sets
+from shuangsuiji.demo.models import DemoLoad
+from shuangsuiji.directory.models import (
+    BuildingCategory,
+    Conflict,
+    CreditRiskClass,
+    DirectoryListing,
+    Entity,
+    EntityType,
+    FireFacilities,
+    FireSafetyCategory,
+    Gender,
+    Inspector,
+    Occupancy,
+    Scale,
+    Status,
+)
+
+DEMO_PASSWORD = "Ssj@demo2026"  # noqa: S105 — printed by `shuangsuiji demo`; refused outside debug mode
+DISTRICT = "洛阳市偃师区"
+
+# Market-regulation stations and the real towns/streets of 偃师区 each covers.
+STATIONS = [
+    ("SCJG-CG", "城关市场监管所", ["商城街道", "槐新街道", "伊洛街道", "城关镇"]),
+    ("SCJG-SYS", "首阳山市场监管所", ["首阳山街道", "邙岭镇", "山化镇"]),
+    ("SCJG-GX", "顾县市场监管所", ["顾县镇", "佃庄镇"]),
+    ("SCJG-YT", "岳滩市场监管所", ["岳滩镇", "翟镇镇"]),
+    ("SCJG-LC", "李村市场监管所", ["李村镇", "庞村镇", "寇店镇"]),
+    ("SCJG-GS", "缑氏市场监管所", ["缑氏镇", "府店镇", "大口镇", "高龙镇"]),
+]
+
+# code, name, short, kind, parent code, joint duty (004 第九条)
+DEPARTMENTS = [
+    ("LXB", "偃师区部门联合“双随机、一公开”监管工作联席会议办公室", "区联席办", "office", None, "optional"),
+    ("SCJG", "洛阳市偃师区市场监督管理局", "区市场监管局", "bureau", None, "initiate"),
+    ("SCJG-XYK", "信用监管科", "信用监管科", "section", "SCJG", "optional"),
+    *[(code, name, name, "station", "SCJG", "optional") for code, name, _ in STATIONS],
+    ("XFJY", "洛阳市偃师区消防救援大队", "区消防救援大队", "bureau", None, "join"),
+    ("YJJ", "洛阳市偃师区应急管理局", "区应急局", "bureau", None, "initiate"),
+    ("SGJ", "洛阳市偃师区商务和工业信息化局", "区商工局", "bureau", None, "initiate"),
+    ("WLJ", "洛阳市偃师区文化广电和旅游局", "区文旅局", "bureau", None, "initiate"),
+    ("WJW", "洛阳市偃师区卫生健康委员会", "区卫健委", "bureau", None, "initiate"),
+]
+
+
+@dataclass(frozen=True)
+class Industry:
+    name: str
+    weight: int
+    company_suffixes: tuple[str, ...]
+    shop_suffixes: tuple[str, ...]  # for 个体工商户; empty = no individuals in this industry
+    fire_company: str  # fire-safety category of a company ("" = none)
+    fire_shop: str
+    occupancy: str
+    regulators: tuple[str, ...]  # departments that list such entities in their directory
+
+
+INDUSTRIES = [
+    Industry(
+        "餐饮服务",
+        16,
+        ("餐饮管理有限公司", "餐饮服务有限公司"),
+        ("饭店", "小吃店", "烩面馆", "火锅店", "面馆"),
+        "general",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "WJW"),
+    ),
+    Industry(
+        "批发零售",
+        20,
+        ("商贸有限公司", "贸易有限公司", "超市有限公司"),
+        ("便利店", "超市", "日杂店", "烟酒店"),
+        "general",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "SGJ"),
+    ),
+    Industry(
+        "住宿",
+        4,
+        ("酒店管理有限公司", "宾馆有限公司"),
+        ("宾馆", "旅社", "农家乐"),
+        "key",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "WLJ", "WJW"),
+    ),
+    Industry(
+        "文化娱乐",
+        3,
+        ("文化传媒有限公司", "娱乐有限公司"),
+        ("网吧", "KTV", "棋牌室"),
+        "key",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "WLJ"),
+    ),
+    Industry(
+        "制造业",
+        14,
+        ("耐火材料有限公司", "机械制造有限公司", "钢制家具有限公司", "针织有限公司", "电器有限公司"),
+        ("五金加工部", "机械加工厂"),
+        "general",
+        "small",
+        "production",
+        ("SCJG", "XFJY", "YJJ"),
+    ),
+    Industry(
+        "建材",
+        5,
+        ("建材有限公司", "新型建材有限公司"),
+        ("建材店", "瓷砖店"),
+        "general",
+        "small",
+        "storage",
+        ("SCJG", "XFJY"),
+    ),
+    Industry(
+        "物流仓储",
+        4,
+        ("物流有限公司", "仓储服务有限公司"),
+        (),
+        "general",
+        "",
+        "storage",
+        ("SCJG", "XFJY", "YJJ"),
+    ),
+    Industry(
+        "教育培训",
+        3,
+        ("教育咨询有限公司", "培训学校有限公司"),
+        ("托管中心",),
+        "key",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "SGJ"),
+    ),
+    Industry(
+        "医药卫生",
+        5,
+        ("医药连锁有限公司", "大药房有限公司"),
+        ("诊所", "药店"),
+        "general",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "WJW"),
+    ),
+    Industry(
+        "成品油与危化品",
+        2,
+        ("石油化工有限公司", "能源有限公司"),
+        ("加油站",),
+        "key",
+        "key",
+        "flammable",
+        ("SCJG", "XFJY", "YJJ", "SGJ"),
+    ),
+    Industry(
+        "信息技术",
+        6,
+        ("科技有限公司", "网络科技有限公司", "信息技术有限公司"),
+        (),
+        "general",
+        "",
+        "office",
+        ("SCJG",),
+    ),
+    Industry(
+        "美容美发",
+        6,
+        ("美容美发有限公司",),
+        ("理发店", "美容店", "美甲店"),
+        "",
+        "small",
+        "crowded",
+        ("SCJG", "XFJY", "WJW", "SGJ"),
+    ),
+    Industry("农业", 4, ("农业开发有限公司",), (), "", "", "other", ("SCJG",)),
+    Industry(
+        "社会服务",
+        3,
+        ("家政服务有限公司", "物业管理有限公司"),
+        ("家电维修部", "洗衣店"),
+        "general",
+        "small",
+        "office",
+        ("SCJG", "XFJY"),
+    ),
+]
+
+USCC_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _uscc(rng: random.Random, prefix: str, region: str, used: set[str]) -> str:
+    while True:
+        body = prefix + region + "MA" + "".join(rng.choice(USCC_BODY) for _ in range(7))
+        code = body + stdnum_uscc.calc_check_digit(body)
+        if code not in used:
+            used.add(code)
+            return code
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def _departments() -> dict[str, Department]:
+    made: dict[str, Department] = {}
+    for order, (code, name, short, kind, parent, duty) in enumerate(DEPARTMENTS):
+        department = Department.objects.create(
+            code=code,
+            name=name,
+            short_name=short,
+            kind=kind,
+            parent=made.get(parent) if parent else None,
+            joint_duty=duty,
+            sort_order=order,
+        )
+        parent_path = made[parent].path if parent else "/"
+        department.path = f"{parent_path}{department.pk}/"
+        department.save(update_fields=["path"])
+        made[code] = department
+    return made
+
+
+def _items(departments: dict[str, Department]) -> None:
+    ensure_result_code_sets(ResultCodeSet, ResultCode)
+    joint = ResultCodeSet.objects.get(code="joint-2025")
+    no_pass_fail = ResultCodeSet.objects.get(code="joint-no-pass-fail")
+    fire_product = ResultCodeSet.objects.get(code="fire-product")
+    fire_law = "《中华人民共和国消防法》、《消防监督检查规定》（公安部令第120号）"
+    on, doc, net, samp, third = (
+        Method.ONSITE,
+        Method.DOCUMENTARY,
+        Method.ONLINE,
+        Method.SAMPLING,
+        Method.THIRD_PARTY,
+    )
+    rows = [
+        # code, name, basis, object type, category, methods, department, rate bp, plan note, code set
+        (
+            "XF-01",
+            "对单位履行消防安全职责情况的日常监督抽查",
+            fire_law,
+            "消防救援机构管辖的机关、团体、企业、事业等单位",
+            "general",
+            [on],
+            "XFJY",
+            500,
+            "消防安全重点单位100%，一般单位、九小场所、其他单位根据实际情况开展",
+            no_pass_fail,
+        ),
+        (
+            "XF-02",
+            "对使用领域的消防产品质量监督抽查",
+            fire_law,
+            "使用领域的消防产品",
+            "general",
+            [on, samp],
+            "XFJY",
+            200,
+            "根据实际情况开展",
+            fire_product,
+        ),
+        (
+            "XF-03",
+            "对社会消防技术服务机构开展的检测、维保服务项目规范性情况的抽查",
+            "《中华人民共和国消防法》《社会消防技术服务管理规定》",
+            "消防技术服务机构",
+            "general",
+            [on],
+            "XFJY",
+            10000,
+            "根据实际情况开展",
+            no_pass_fail,
+        ),
+        (
+            "SC-01",
+            "企业公示信息抽查",
+            "《企业信息公示暂行条例》",
+            "企业、农民专业合作社、个体工商户",
+            "general",
+            [doc, net, on],
+            "SCJG",
+            500,
+            "按行业风险等级 5%–100%",
+            joint,
+        ),
+        (
+            "SC-02",
+            "营业执照登记事项检查",
+            "《中华人民共和国市场主体登记管理条例》及其实施细则",
+            "各类市场主体",
+            "general",
+            [on],
+            "SCJG",
+            500,
+            "营业执照（登记证）规范使用情况，名称规范使用情况，住所（经营场所）",
+            joint,
+        ),
+        (
+            "SC-03",
+            "直销企业违法行为检查",
+            "《直销管理条例》《禁止传销条例》",
+            "直销企业",
+            "key",
+            [on, doc],
+            "SCJG",
+            10000,
+            "",
+            joint,
+        ),
+        (
+            "SC-04",
+            "广告发布单位违法行为检查",
+            "《中华人民共和国广告法》",
+            "广告发布单位",
+            "general",
+            [on, net],
+            "SCJG",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "SC-05",
+            "商标使用及商标代理行为检查",
+            "《中华人民共和国商标法》《商标代理监督管理规定》",
+            "商标代理机构及商标使用人",
+            "general",
+            [on, doc],
+            "SCJG",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "SC-06",
+            "流通领域商品质量检查",
+            "《中华人民共和国产品质量法》",
+            "流通领域商品经销商",
+            "general",
+            [on, samp],
+            "SCJG",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "SC-07",
+            "明码标价和价格执行行为检查",
+            "《中华人民共和国价格法》《明码标价和禁止价格欺诈规定》",
+            "价格执行单位",
+            "general",
+            [on],
+            "SCJG",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "SC-08",
+            "特种设备使用单位检查",
+            "《中华人民共和国特种设备安全法》",
+            "特种设备使用单位",
+            "key",
+            [on, third],
+            "SCJG",
+            2000,
+            "",
+            joint,
+        ),
+        (
+            "SC-09",
+            "计量器具使用情况检查",
+            "《中华人民共和国计量法》",
+            "计量器具使用单位",
+            "general",
+            [on],
+            "SCJG",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "YJ-01",
+            "工贸企业安全生产情况检查",
+            "《中华人民共和国安全生产法》",
+            "工贸行业生产经营单位",
+            "key",
+            [on],
+            "YJJ",
+            1000,
+            "",
+            joint,
+        ),
+        (
+            "SG-01",
+            "单用途商业预付卡发卡经营者检查",
+            "《单用途商业预付卡管理办法（试行）》",
+            "零售、住宿餐饮、居民服务业企业",
+            "general",
+            [on, doc],
+            "SGJ",
+            500,
+            "",
+            joint,
+        ),
+        (
+            "SG-02",
+            "成品油零售经营企业检查",
+            "《成品油市场管理办法》",
+            "成品油零售经营企业",
+            "key",
+            [on],
+            "SGJ",
+            3000,
+            "",
+            joint,
+        ),
+        (
+            "WL-01",
+            "娱乐场所经营活动检查",
+            "《娱乐场所管理条例》",
+            "歌舞、游艺娱乐场所",
+            "general",
+            [on],
+            "WLJ",
+            1000,
+            "",
+            joint,
+        ),
+        (
+            "WL-02",
+            "旅行社经营行为检查",
+            "《旅行社条例》",
+            "旅行社",
+            "general",
+            [on, doc],
+            "WLJ",
+            1000,
+            "",
+            joint,
+        ),
+        (
+            "WJ-01",
+            "公共场所卫生检查",
+            "《公共场所卫生管理条例》",
+            "住宿、美容美发等公共场所经营者",
+            "general",
+            [on],
+            "WJW",
+            500,
+            "",
+            joint,
+        ),
+    ]
+    made: dict[str, InspectionItem] = {}
+    for code, name, basis, obj, category, methods, dept, rate, note, code_set in rows:
+        made[code] = InspectionItem.objects.create(
+            code=code,
+            name=name,
+            basis=basis,
+            object_type=obj,
+            category=category,
+            methods=[str(m) for m in methods],
+            department=departments[dept],
+            default_rate_bp=rate,
+            plan_note=note,
+            period_note="全年",
+            result_code_set=code_set,
+        )
+    # 000: the fire brigade leads, market regulation joins, one visit checks both items.
+    joint_item = InspectionItem.objects.create(
+        code="LH-01",
+        name="消防产品质量监督“双随机、一公开”联合抽查",
+        basis="洛双随机〔2022〕5号；《河南省市场监管领域部门联合抽查事项清单》",
+        object_type="使用消防产品的单位",
+        category="general",
+        methods=[Method.ONSITE.value, Method.SAMPLING.value],
+        department=departments["XFJY"],
+        default_rate_bp=200,
+        plan_note="抽查比例不小于2%",
+        period_note="7月1日—10月20日",
+        result_code_set=fire_product,
+    )
+    joint_item.components.set([made["XF-02"], made["SC-02"]])
+
+
+def _entities(rng: random.Random, fake: Faker, departments: dict[str, Department], count: int) -> list[int]:
+    used: set[str] = set()
+    industry_weights = [(i.name, i.weight) for i in INDUSTRIES]
+    by_name = {i.name: i for i in INDUSTRIES}
+    town_station = [(town, code) for code, _, towns in STATIONS for town in towns]
+    entities: list[Entity] = []
+    listings: list[tuple[int, tuple[str, ...]]] = []
+    credit = [("A", 60), ("B", 30), ("C", 8), ("D", 2)]
+    status = [
+        (Status.ACTIVE, 92),
+        (Status.SUSPENDED, 3),
+        (Status.DEREGISTERED, 2),
+        (Status.REVOKED, 2),
+        (Status.MOVED_OUT, 1),
+    ]
+    today = date(2026, 1, 1)
+    for index in range(count):
+        industry = by_name[_weighted(rng, industry_weights)]
+        town, station = rng.choice(town_station)
+        roll = rng.random()
+        established = today - timedelta(days=rng.randint(30, 365 * 25))
+        region = "410381" if established.year < 2021 else "410307"  # 偃师市 became 偃师区 in 2021
+        authority = ("偃师市" if established.year < 2021 else "洛阳市偃师区") + "市场监督管理局"
+        person = fake.name()
+        fire = industry.fire_company
+        if industry.shop_suffixes and roll < 0.30:
+            kind = EntityType.INDIVIDUAL
+            name = f"{DISTRICT[3:]}{town}{person}{rng.choice(industry.shop_suffixes)}"
+            code = _uscc(rng, "92", region, used)
+            fire = industry.fire_shop
+        elif industry.name == "农业" and roll < 0.6:
+            kind = EntityType.COOPERATIVE
+            name = f"{DISTRICT[3:]}{town}{fake.last_name()}{rng.choice(['种植', '养殖', '农机'])}专业合作社"
+            code = _uscc(rng, "93", region, used)
+        elif roll > 0.985:
+            kind = rng.choice([EntityType.INSTITUTION, EntityType.GOVERNMENT])
+            name = (
+                f"{DISTRICT[3:]}{town}{rng.choice(['中心小学', '卫生院', '敬老院', '文化站'])}"
+                if kind == EntityType.INSTITUTION
+                else f"{DISTRICT[3:]}{town}人民政府"
+            )
+            code = _uscc(rng, "12" if kind == EntityType.INSTITUTION else "11", region, used)
+            authority = "偃师区委机构编制委员会办公室"
+            fire = "key" if kind == EntityType.INSTITUTION and rng.random() < 0.5 else "general"
+        else:
+            kind = EntityType.COMPANY
+            prefix = rng.choice(["洛阳", "洛阳", "偃师", "河南"])
+            name = f"{prefix}{fake.company_prefix()}{rng.choice(industry.company_suffixes)}"
+            code = _uscc(rng, "91", region, used)
+            if fire == "general" and rng.random() < 0.06:
+                fire = "key"  # large sites of an ordinary trade are still key units
+        is_fire = bool(fire)
+        entities.append(
+            Entity(
+                name=name,
+                uscc=code,
+                legal_representative=person,
+                address=f"{DISTRICT}{town}{fake.street_name()}{rng.randint(1, 399)}号",
+                town=town,
+                registration_authority=authority,
+                jurisdiction=departments[station],
+                entity_type=kind,
+                industry=industry.name,
+                status=_weighted(rng, status),
+                established_on=established,
+                credit_risk_class=_weighted(rng, credit)
+                if kind != EntityType.INDIVIDUAL or rng.random() < 0.5
+                else "",
+                fire_safety_category=fire,
+                building_category=_weighted(
+                    rng,
+                    [
+                        (BuildingCategory.MULTI_STOREY, 50),
+                        (BuildingCategory.SINGLE_STOREY, 35),
+                        (BuildingCategory.HIGH_RISE, 10),
+                        (BuildingCategory.UNDERGROUND, 5),
+                    ],
+                )
+                if is_fire
+                else "",
+                occupancy=industry.occupancy if is_fire else "",
+                scale=(
+                    rng.choice([Scale.LARGE, Scale.MEDIUM])
+                    if fire == "key"
+                    else rng.choice([Scale.SMALL, Scale.MICRO])
+                )
+                if is_fire
+                else "",
+                fire_facilities=(
+                    FireFacilities.AUTOMATIC
+                    if fire == "key"
+                    else rng.choice([FireFacilities.HYDRANT, FireFacilities.BASIC])
+                )
+                if is_fire
+                else "",
+            )
+        )
+        regulators = (
+            industry.regulators
+            if kind in (EntityType.COMPANY, EntityType.INDIVIDUAL, EntityType.COOPERATIVE)
+            else ("XFJY",)
+        )
+        if not is_fire:
+            regulators = tuple(r for r in regulators if r != "XFJY")
+        listings.append((index, regulators))
+    created = Entity.objects.bulk_create(entities, batch_size=2000)
+    DirectoryListing.objects.bulk_create(
+        [
+            DirectoryListing(entity_id=created[i].pk, department=departments[code])
+            for i, codes in listings
+            for code in codes
+        ],
+        batch_size=5000,
+    )
+    return [e.pk for e in created]
+
+
+SPECIALTIES = {
+    "SCJG": [
+        "登记注册",
+        "信用监管",
+        "广告监管",
+        "价格监督",
+        "商标监管",
+        "产品质量",
+        "特种设备",
+        "计量",
+        "食品安全",
+    ],
+    "XFJY": ["消防监督", "建筑防火", "消防产品", "火灾调查"],
+    "YJJ": ["安全生产", "危险化学品", "工贸安全"],
+    "SGJ": ["商贸流通", "成品油管理", "预付卡监管"],
+    "WLJ": ["文化市场", "旅游市场"],
+    "WJW": ["公共场所卫生", "医疗机构监管"],
+}
+POSTS = ["科员", "科员", "执法队员", "执法队员", "副科长", "科长", "副所长", "所长"]
+TITLES = ["", "", "助理经济师", "经济师", "助理工程师", "工程师", "高级工程师"]
+
+
+def _inspectors(rng: random.Random, fake: Faker, departments: dict[str, Department]) -> list[Inspector]:
+    plan = [
+        ("SCJG", 5),
+        ("SCJG-XYK", 3),
+        *[(code, 5) for code, _, _ in STATIONS],
+        ("XFJY", 14),
+        ("YJJ", 7),
+        ("SGJ", 6),
+        ("WLJ", 6),
+        ("WJW", 6),
+    ]
+    inspectors: list[Inspector] = []
+    counter = 0
+    for code, size in plan:
+        root = code.split("-")[0]
+        for n in range(1, size + 1):
+            counter += 1
+            if root == "XFJY":
+                cert = f"XF-0381-{n:02d}"
+            else:
+                cert = f"豫执04{10 + [c for c, _ in plan].index(code):02d}{n:03d}"
+            gender = Gender.FEMALE if rng.random() < 0.3 else Gender.MALE
+            name = fake.name_female() if gender == Gender.FEMALE else fake.name_male()
+            inspectors.append(
+                Inspector(
+                    name=name,
+                    gender=gender,
+                    department=departments[code],
+                    post=rng.choice(POSTS),
+                    title_category=rng.choice(TITLES),
+                    specialties="、".join(rng.sample(SPECIALTIES[root], 2)),
+                    cert_no=cert,
+                    years_of_service=rng.randint(1, 28),
+                    # A few are listed for reference but hold no 行政执法资格 (001): never drawable.
+                    qualified=counter % 19 != 7,
+                    on_duty=counter % 31 != 11,
+                )
+            )
+    return Inspector.objects.bulk_create(inspectors)
+
+
+def _conflicts(rng: random.Random, inspectors: list[Inspector], entity_ids: list[int]) -> None:
+    reasons = [
+        "近亲属在该单位担任负责人",
+        "曾在该单位任职，离职未满三年",
+        "与法定代表人系近亲属",
+        "本人持有该企业股份",
+        "配偶在该单位工作",
+    ]
+    picks = rng.sample([i for i in inspectors if i.qualified], 6)
+    for inspector, reason in zip(picks, reasons * 2, strict=False):
+        Conflict.objects.create(
+            inspector=inspector,
+            entity_id=rng.choice(entity_ids),
+            reason=reason,
+            declared_on=date(2026, rng.randint(1, 10), rng.randint(1, 28)),
+        )
+
+
+# username, role, department code, linked inspector department (for inspector accounts)
+ACCOUNTS = [
+    ("lxb.oversight", Role.OVERSIGHT, "LXB"),
+    ("xyk.oversight", Role.OVERSIGHT, "SCJG-XYK"),
+    ("scjg.sysadmin", Role.SYSADMIN, "SCJG"),
+    ("xfjy.sysadmin", Role.SYSADMIN, "XFJY"),
+    ("scjg.secadmin", Role.SECADMIN, "SCJG"),
+    ("xfjy.secadmin", Role.SECADMIN, "XFJY"),
+    ("scjg.auditor", Role.AUDITADMIN, "SCJG"),
+    ("xfjy.auditor", Role.AUDITADMIN, "XFJY"),
+    ("scjg.leader", Role.LEADER, "SCJG"),
+    ("cg.leader", Role.LEADER, "SCJG-CG"),
+    ("xfjy.leader", Role.LEADER, "XFJY"),
+    ("scjg.manager", Role.MANAGER, "SCJG"),
+    ("cg.manager", Role.MANAGER, "SCJG-CG"),
+    ("xfjy.manager", Role.MANAGER, "XFJY"),
+    ("yjj.manager", Role.MANAGER, "YJJ"),
+    ("cg.inspector", Role.INSPECTOR, "SCJG-CG"),
+    ("gx.inspector", Role.INSPECTOR, "SCJG-GX"),
+    ("xfjy.inspector", Role.INSPECTOR, "XFJY"),
+]
+
+
+def _accounts(fake: Faker, departments: dict[str, Department], inspectors: list[Inspector]) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    password = make_password(DEMO_PASSWORD)
+    for username, role, code in ACCOUNTS:
+        department = departments[code]
+        linked = None
+        if role == Role.INSPECTOR:
+            linked = next(
+                i
+                for i in inspectors
+                if i.department_id == department.pk and i.user_id is None and i.qualified and i.on_duty
+            )
+            full_name = linked.name
+        else:
+            full_name = fake.name()
+        user = User.objects.create(
+            username=username, full_name=full_name, department=department, password=password
+        )
+        RoleGrant.objects.create(user=user, role=role)
+        if linked is not None:
+            linked.user = user
+            linked.save(update_fields=["user"])
+
+
+def demo_accounts() -> list[dict[str, Any]]:
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[a[0] for a in ACCOUNTS]).select_related("department")
+    }
+    return [
+        {
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "role": Role(role).label,
+            "department": users[username].department.short_name if username in users else code,
+        }
+        for username, role, code in ACCOUNTS
+    ]
+
+
+def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
+    """Load the demo county once. Returns the new load record, or None when it was already loaded."""
+    if entities < 100:
+        raise ValueError("演示名录库至少需要 100 个检查对象。")
+    with transaction.atomic():
+        if DemoLoad.objects.exists() or Department.objects.filter(code="SCJG").exists():
+            return None
+        seed = 20260302 + entities
+        rng = random.Random(seed)  # noqa: S311 — deterministic demo data, not security
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        departments = _departments()
+        _items(departments)
+        entity_ids = _entities(rng, fake, departments, entities)
+        inspectors = _inspectors(rng, fake, departments)
+        _conflicts(rng, inspectors, entity_ids)
+        _accounts(fake, departments, inspectors)
+        load = DemoLoad.objects.create(entities=entities)
+        audit_record(
+            actor="system",
+            action="demo.load",
+            obj=load,
+            summary=f"加载演示县区：{entities} 个检查对象，{len(inspectors)} 名执法检查人员",
+        )
+    return load
+
+
+__all__ = ["CreditRiskClass", "FireSafetyCategory", "Occupancy", "demo_accounts", "demo_load"]

@@ -1,0 +1,84 @@
+"""Reads of the two directories, always scoped to what the user's department may see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from shuangsuiji.accounts.selectors import visible_department_ids
+from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector
+
+_CODE_LIKE = re.compile(r"^[0-9A-Z]{15,18}$")
+
+
+def entities_visible_to(user: Any) -> QuerySet[Entity]:
+    ids = visible_department_ids(user)
+    qs = Entity.objects.all()
+    if ids is None:
+        return qs
+    listed = DirectoryListing.objects.filter(entity=OuterRef("pk"), department_id__in=ids)
+    return qs.filter(Q(jurisdiction_id__in=ids) | Q(Exists(listed)))
+
+
+@dataclass
+class EntityFilters:
+    q: str = ""
+    jurisdiction: int | None = None
+    status: str = ""
+    entity_type: str = ""
+    credit_risk_class: str = ""
+    fire_safety_category: str = ""
+    town: str = ""
+
+
+def entity_search(user: Any, filters: EntityFilters) -> QuerySet[Entity]:
+    qs = entities_visible_to(user).select_related("jurisdiction")
+    q = filters.q.strip()
+    if q:
+        compact = q.replace(" ", "").upper()
+        if _CODE_LIKE.match(compact):
+            # A code is looked up exactly (indexed), never by a scan.
+            qs = qs.filter(Q(uscc=compact) | Q(reg_no=compact))
+        else:
+            qs = qs.filter(Q(name__contains=q) | Q(legal_representative=q))
+    for field in ("status", "entity_type", "credit_risk_class", "fire_safety_category", "town"):
+        value = getattr(filters, field)
+        if value:
+            qs = qs.filter(**{field: value})
+    if filters.jurisdiction:
+        qs = qs.filter(jurisdiction_id=filters.jurisdiction)
+    return qs
+
+
+def entity_get(user: Any, pk: int) -> Entity | None:
+    return entities_visible_to(user).select_related("jurisdiction").filter(pk=pk).first()
+
+
+def inspectors_visible_to(user: Any) -> QuerySet[Inspector]:
+    ids = visible_department_ids(user)
+    qs = Inspector.objects.select_related("department")
+    return qs if ids is None else qs.filter(department_id__in=ids)
+
+
+def inspector_search(
+    user: Any, *, q: str = "", department: int | None = None, qualified: str = ""
+) -> QuerySet[Inspector]:
+    qs = inspectors_visible_to(user)
+    if q.strip():
+        qs = qs.filter(Q(name__contains=q.strip()) | Q(cert_no__icontains=q.strip()))
+    if department:
+        qs = qs.filter(department_id=department)
+    if qualified == "yes":
+        qs = qs.filter(qualified=True, on_duty=True)
+    elif qualified == "no":
+        qs = qs.filter(Q(qualified=False) | Q(on_duty=False))
+    return qs
+
+
+def conflicts_visible_to(user: Any) -> QuerySet[Conflict]:
+    ids = visible_department_ids(user)
+    qs = Conflict.objects.select_related("inspector", "inspector__department", "entity")
+    return qs if ids is None else qs.filter(inspector__department_id__in=ids)
