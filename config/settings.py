@@ -7,9 +7,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list
+
+django_stubs_ext.monkeypatch()  # lets typed generics like ModelForm[Entity] run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SHUANGSUIJI_DATA_DIR", "var")).resolve()
@@ -164,7 +167,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SHUANGSUIJI_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SHUANGSUIJI_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SHUANGSUIJI_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SHUANGSUIJI_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -179,6 +182,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SHUANGSUIJI_LOG_LEVEL", "INFO")},
 }
 
-if DEBUG:
-    # Stop the silenced-check noise for `check --deploy` run in development.
-    SILENCED_SYSTEM_CHECKS: list[str] = []

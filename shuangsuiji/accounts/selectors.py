@@ -18,9 +18,9 @@ def visible_department_ids(user: Any) -> frozenset[int] | None:
     """The ids of the departments whose data the user reads, or None for every department.
 
     Cached on the user object for the request."""
-    cached = getattr(user, "_visible_departments", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(user, "_visible_departments"):
+        cached: frozenset[int] | None = user._visible_departments
+        return cached
     result: frozenset[int] | None
     if user.role_set & CROSS_DEPARTMENT_ROLES:
         result = None

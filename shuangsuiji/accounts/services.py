@@ -25,7 +25,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
 
 
 def _path_for(department: Department) -> str:
-    parent_path = department.parent.path if department.parent_id else "/"
+    parent_path = department.parent.path if department.parent is not None else "/"
     return f"{parent_path}{department.pk}/"
 
 

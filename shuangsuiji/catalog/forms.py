@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from shuangsuiji.catalog.models import InspectionItem, Method
+from shuangsuiji.core.forms import set_queryset
 
 
-class InspectionItemForm(forms.ModelForm):
+class InspectionItemForm(forms.ModelForm[InspectionItem]):
     methods = forms.MultipleChoiceField(
         label="检查方式", choices=Method.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -41,12 +42,11 @@ class InspectionItemForm(forms.ModelForm):
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if departments is not None:
-            self.fields["department"].queryset = departments
+            set_queryset(self, "department", departments)
         if self.instance.pk and self.instance.default_rate_bp is not None:
             self.initial["default_rate_percent"] = Decimal(self.instance.default_rate_bp) / 100
-        self.fields["components"].queryset = InspectionItem.objects.exclude(pk=self.instance.pk).filter(
-            components__isnull=True
-        )
+        only_simple_items = InspectionItem.objects.exclude(pk=self.instance.pk).filter(components__isnull=True)
+        set_queryset(self, "components", only_simple_items)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

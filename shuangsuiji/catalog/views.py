@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -56,9 +58,8 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     item = get_object_or_404(InspectionItem, pk=pk) if pk else None
     if not selectors.item_editable_by(request.user, item):
         raise PermissionDenied("只能维护本部门的抽查事项。")
-    departments = (
-        Department.objects.all() if Role.SYSADMIN in request.user.role_set else departments_for(request.user)
-    )
+    user: Any = request.user
+    departments = Department.objects.all() if Role.SYSADMIN in user.role_set else departments_for(user)
     form = InspectionItemForm(request.POST or None, instance=item, departments=departments)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shuangsuiji.accounts.rules import user_passes
 
-NAVIGATION = [
+NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ("工作台", [("首页", "core:home", None)]),
     (
         "一单两库",

@@ -59,7 +59,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 def paginate(
     request: HttpRequest, queryset: QuerySet[Any], *, order: str = "-pk", size: int = PAGE_SIZE
 ) -> Page:
-    filters = {k: v for k, v in request.GET.items() if k not in _CURSORS and v}
+    filters = {str(k): str(v) for k, v in request.GET.items() if k not in _CURSORS and v}
     counted = queryset.order_by()[: COUNT_CAP + 1].count()
     page = Page([], min(counted, COUNT_CAP), counted > COUNT_CAP, filters)
     if order != "-pk":

@@ -7,6 +7,7 @@ the same county (and the same USCCs), which makes demo screenshots and bug repor
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -37,7 +38,7 @@ from shuangsuiji.directory.models import (
     Status,
 )
 
-DEMO_PASSWORD = "Ssj@demo2026"  # noqa: S105 — printed by `shuangsuiji demo`; refused outside debug mode
+DEMO_PASSWORD = "Ssj@demo2026"  # noqa: S105  # nosec B105 — printed by `shuangsuiji demo`; refused outside debug mode
 DISTRICT = "洛阳市偃师区"
 
 # Market-regulation stations and the real towns/streets of 偃师区 each covers.
@@ -222,7 +223,7 @@ def _uscc(rng: random.Random, prefix: str, region: str, used: set[str]) -> str:
             return code
 
 
-def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+def _weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
@@ -755,6 +756,10 @@ def _accounts(fake: Faker, departments: dict[str, Department], inspectors: list[
             linked.save(update_fields=["user"])
 
 
+def _short_name(user: User | None, code: str) -> str:
+    return user.department.short_name if user is not None and user.department is not None else code
+
+
 def demo_accounts() -> list[dict[str, Any]]:
     users = {
         u.username: u
@@ -765,7 +770,7 @@ def demo_accounts() -> list[dict[str, Any]]:
             "username": username,
             "password": DEMO_PASSWORD,
             "role": Role(role).label,
-            "department": users[username].department.short_name if username in users else code,
+            "department": _short_name(users.get(username), code),
         }
         for username, role, code in ACCOUNTS
     ]
@@ -779,7 +784,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         if DemoLoad.objects.exists() or Department.objects.filter(code="SCJG").exists():
             return None
         seed = 20260302 + entities
-        rng = random.Random(seed)  # noqa: S311 — deterministic demo data, not security
+        rng = random.Random(seed)  # noqa: S311  # nosec B311 — deterministic demo data, not security
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         departments = _departments()

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
+from shuangsuiji.core.forms import set_queryset
 from shuangsuiji.directory.codes import clean_cert_no, clean_reg_no, clean_uscc
 from shuangsuiji.directory.models import Conflict, Entity, Inspector
 
 
-class EntityForm(forms.ModelForm):
+class EntityForm(forms.ModelForm[Entity]):
     class Meta:
         model = Entity
         fields = [
@@ -38,9 +39,11 @@ class EntityForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = Department.objects.filter(is_active=True)
+        set_queryset(self, "jurisdiction", Department.objects.filter(is_active=True))
         for name in ("name", "legal_representative", "address"):
-            self.fields[name].strip = False  # names keep their exact characters; only trimmed below
+            cast(
+                forms.CharField, self.fields[name]
+            ).strip = False  # names keep their exact characters; only trimmed below
 
     def clean_name(self) -> str:
         return str(self.cleaned_data["name"]).strip(" \u3000\u00a0\ufeff")
@@ -60,7 +63,7 @@ class EntityForm(forms.ModelForm):
         return data
 
 
-class InspectorForm(forms.ModelForm):
+class InspectorForm(forms.ModelForm[Inspector]):
     class Meta:
         model = Inspector
         fields = [
@@ -79,7 +82,7 @@ class InspectorForm(forms.ModelForm):
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if departments is not None:
-            self.fields["department"].queryset = departments
+            set_queryset(self, "department", departments)
 
     def clean_cert_no(self) -> str:
         return clean_cert_no(self.cleaned_data["cert_no"])

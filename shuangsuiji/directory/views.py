@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from shuangsuiji.accounts.selectors import departments_for
+from shuangsuiji.core.forms import set_queryset
 from shuangsuiji.core.pagination import paginate
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.directory import selectors, services
@@ -98,7 +99,7 @@ def entity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if pk and entity is None:
         raise Http404("检查对象不存在或不在您的可见范围内。")
     form = EntityForm(request.POST or None, instance=entity if entity else None)
-    form.fields["jurisdiction"].queryset = departments_for(request.user).filter(is_active=True)
+    set_queryset(form, "jurisdiction", departments_for(request.user).filter(is_active=True))
     if request.method == "POST":
         existing = _existing_elsewhere(request) if entity is None else None
         if existing is not None:

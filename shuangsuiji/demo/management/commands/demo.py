@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if not 0 < options["port"] < 65536:
             raise CommandError("--port 应在 1–65535 之间。")
         database = settings.DATABASES["default"]
-        self.stdout.write(f"数据库：{database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
+        self.stdout.write(f"数据库：{str(database['ENGINE']).rsplit('.', 1)[-1]} {database['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"正在生成演示县区（{options['entities']} 个检查对象）…")
         load = demo_load(entities=options["entities"])
