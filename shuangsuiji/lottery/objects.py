@@ -1,0 +1,350 @@
+"""Drawing the objects (DRAW-PROTOCOL.md §5): lowest SHA-256 tickets per stratum, streaming and sharded.
+
+Memory is proportional to the sample: each stratum keeps a bounded buffer of candidates (at most twice its
+quota plus one chunk), pruned to the quota whenever it fills, with the quota-th ticket as the threshold
+below which later keys must fall to be kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, pairwise
+from typing import Any
+
+from .commitment import Stratum
+from .encoding import PathLike, iter_tsv_pairs
+from .errors import IntegrityError, InvalidInputError
+from .population import ChunkHook, gc_paused, scan_population
+
+OBJ = b"obj\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Selected:
+    key: str
+    stratum: str
+    ticket: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "stratum": self.stratum, "ticket": self.ticket.hex()}
+
+
+@dataclass(frozen=True)
+class ObjectDraw:
+    """The selected entities in ticket order, with what the pass measured (None: not measured here)."""
+
+    selected: tuple[Selected, ...]
+    population_sha256: str | None
+    sizes: Mapping[str, int]
+
+
+def object_ticket(seed: bytes, key: str) -> bytes:
+    return hashlib.sha256(seed + OBJ + key.encode("utf-8")).digest()
+
+
+def _check_seed(seed: bytes) -> None:
+    if not isinstance(seed, bytes) or len(seed) != 32:
+        raise InvalidInputError("种子应为 32 字节", "the seed must be 32 bytes")
+
+
+class _TopK:
+    """The k smallest (ticket, key) pairs of a stream, ties to the smaller key."""
+
+    __slots__ = ("cand", "k", "threshold")
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.cand: list[tuple[bytes, bytes]] = []
+        self.threshold: bytes | None = None
+
+    def offer(self, tickets: list[bytes], keys: list[bytes]) -> None:
+        if self.k == 0:
+            return
+        if self.threshold is None:
+            self.cand.extend(zip(tickets, keys, strict=True))
+        else:
+            self.cand.extend(compress(zip(tickets, keys, strict=True), map(self.threshold.__ge__, tickets)))
+        if len(self.cand) > 2 * self.k + 64:
+            self.cand.sort()
+            del self.cand[self.k :]
+            self.threshold = self.cand[-1][0]
+
+    def result(self) -> list[tuple[bytes, bytes]]:
+        self.cand.sort()
+        del self.cand[self.k :]
+        return self.cand
+
+
+def _ticket_hook(seed: bytes, tops: dict[str, _TopK], quotas: Mapping[str, int]) -> ChunkHook:
+    base = hashlib.sha256(seed + OBJ)
+    copy = base.copy
+
+    def on_chunk(label: str, kbs: list[bytes]) -> None:
+        top = tops.get(label)
+        if top is None:
+            top = tops[label] = _TopK(quotas[label])
+        tickets: list[bytes] = []
+        append = tickets.append
+        for kb in kbs:
+            h = copy()
+            h.update(kb)
+            append(h.digest())
+        top.offer(tickets, kbs)
+
+    return on_chunk
+
+
+def _in_ticket_order(selected: list[Selected]) -> tuple[Selected, ...]:
+    """Sort by ticket, ties (a SHA-256 collision: never seen) to the smaller key bytes; light on memory."""
+    selected.sort(key=_ticket_of)
+    for i in range(1, len(selected)):
+        if selected[i].ticket == selected[i - 1].ticket:
+            j = i - 1
+            k = i
+            while k < len(selected) and selected[k].ticket == selected[j].ticket:
+                k += 1
+            selected[j:k] = sorted(selected[j:k], key=lambda s: s.key.encode("utf-8"))
+    return tuple(selected)
+
+
+def _ticket_of(s: Selected) -> bytes:
+    return s.ticket
+
+
+@dataclass(frozen=True)
+class ShardDraw:
+    """One shard's candidates, compact for transfer between processes: per stratum, at most its quota
+    (ticket, key) pairs as two blobs, the 32-byte tickets concatenated and the keys joined by LF."""
+
+    tops: dict[str, tuple[bytes, bytes]]
+    sizes: dict[str, int]
+
+    def pairs(self, label: str) -> list[tuple[bytes, bytes]]:
+        blob = self.tops.get(label)
+        if blob is None or not blob[0]:
+            return []
+        tickets, keys = blob
+        return list(zip(_split32(tickets), keys.split(b"\n"), strict=True))
+
+
+def _split32(blob: bytes) -> list[bytes]:
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+def _pack(pairs: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
+    return b"".join(t for t, _ in pairs), b"\n".join(k for _, k in pairs)
+
+
+def draw_shard(seed: bytes, population: Iterable[tuple[str, str]], strata: Sequence[Stratum]) -> ShardDraw:
+    """Top-quota candidates of one shard (any sorted part of the population), for ``merge_shards``."""
+    _check_seed(seed)
+    quotas = {s.label: s.quota for s in strata}
+    tops: dict[str, _TopK] = {}
+    packed: dict[str, tuple[bytes, bytes]] = {}
+
+    def on_stratum_end(label: str, size: int) -> None:
+        top = tops.pop(label, None)
+        if top is not None:
+            packed[label] = _pack(top.result())
+
+    scan = scan_population(
+        population,
+        labels=quotas,
+        on_chunk=_ticket_hook(seed, tops, quotas),
+        on_stratum_end=on_stratum_end,
+        digest=False,
+    )
+    return ShardDraw(tops=packed, sizes=scan.sizes)
+
+
+def merge_shards(shards: Iterable[ShardDraw], strata: Sequence[Stratum]) -> ObjectDraw:
+    """Merge per-stratum top-k of the shards: the same answer as one pass over the whole population."""
+    shards = list(shards)
+    sizes = {s.label: 0 for s in strata}
+    for shard in shards:
+        for label, n in shard.sizes.items():
+            sizes[label] += n
+    _check_sizes(sizes, strata)
+    selected: list[Selected] = []
+    with gc_paused():
+        for s in strata:
+            cands = [pair for shard in shards for pair in shard.pairs(s.label)]
+            cands.sort()
+            selected.extend(Selected(k.decode("utf-8"), s.label, t) for t, k in cands[: s.quota])
+            del cands
+        ordered = _in_ticket_order(selected)
+    return ObjectDraw(selected=ordered, population_sha256=None, sizes=sizes)
+
+
+def _check_sizes(sizes: Mapping[str, int], strata: Sequence[Stratum]) -> None:
+    for s in strata:
+        if sizes.get(s.label, 0) != s.size:
+            raise IntegrityError(
+                f"分层 {s.label} 实有 {sizes.get(s.label, 0)} 个检查对象，与承诺的 {s.size} 个不符",
+                f"stratum {s.label} has {sizes.get(s.label, 0)} entities, the commitment says {s.size}",
+            )
+
+
+def draw_objects(
+    seed: bytes,
+    population: Iterable[tuple[str, str]],
+    strata: Sequence[Stratum],
+    *,
+    population_sha256: str | None = None,
+) -> ObjectDraw:
+    """Draw the objects in one pass over the sorted population (the committed one).
+
+    ``strata`` are the committed strata (their sizes fix the quotas). With ``population_sha256`` (the
+    commitment's), the digest computed in the same pass must match it, which proves the stream is the
+    committed population (validated, keys unique, when the commitment was built).
+    """
+    _check_seed(seed)
+    quotas = {s.label: s.quota for s in strata}
+    tops: dict[str, _TopK] = {}
+    selected: list[Selected] = []
+
+    def on_stratum_end(label: str, size: int) -> None:
+        # A stratum is one contiguous run: once it ends, only its selection needs keeping.
+        top = tops.pop(label, None)
+        if top is not None:
+            selected.extend(Selected(k.decode("utf-8"), label, t) for t, k in top.result())
+
+    scan = scan_population(
+        population, labels=quotas, on_chunk=_ticket_hook(seed, tops, quotas), on_stratum_end=on_stratum_end
+    )
+    if population_sha256 is not None and scan.sha256 != population_sha256:
+        raise IntegrityError(
+            "检查对象名录与承诺的 population_sha256 不符（名录在承诺后被改动）",
+            "the population does not match population_sha256 of the commitment (changed after the commitment)",
+        )
+    _check_sizes(scan.sizes, strata)
+    with gc_paused():
+        ordered = _in_ticket_order(selected)
+    return ObjectDraw(selected=ordered, population_sha256=scan.sha256, sizes=scan.sizes)
+
+
+# ------------------------------------------------------------------------------------------ sharded
+
+PopulationSource = Callable[[], Iterable[tuple[str, str]]]
+
+
+def _shard_worker(args: tuple[bytes, PopulationSource, Sequence[Stratum]]) -> ShardDraw:
+    seed, source, strata = args
+    return draw_shard(seed, source(), strata)
+
+
+def _pool_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def draw_objects_sharded(
+    seed: bytes,
+    sources: Sequence[PopulationSource],
+    strata: Sequence[Stratum],
+    *,
+    processes: int = 2,
+) -> ObjectDraw:
+    """Draw per shard in ``processes`` worker processes and merge: the same answer as ``draw_objects``.
+
+    Each source is a picklable zero-argument callable yielding one sorted part of the population (the parts
+    together are the population, each line in exactly one part). SHA-256 cannot be split across shards, so
+    the population digest is not computed here: check it separately (``draw_objects_from_file`` does so).
+    """
+    _check_seed(seed)
+    jobs = [(seed, src, strata) for src in sources]
+    if processes <= 1 or len(jobs) <= 1:
+        return merge_shards(map(_shard_worker, jobs), strata)
+    with _pool_context().Pool(min(processes, len(jobs))) as pool:
+        return merge_shards(pool.map(_shard_worker, jobs), strata)
+
+
+@dataclass(frozen=True)
+class TsvFileRange:
+    """A picklable population source: the lines of a TSV file within a byte range (cut at line ends)."""
+
+    path: str
+    start: int
+    end: int
+
+    def __call__(self) -> Iterable[tuple[str, str]]:
+        with open(self.path, "rb") as fh:
+            fh.seek(self.start)
+            data = fh.read(self.end - self.start)
+        return iter_tsv_pairs(data)
+
+
+def split_tsv_file(path: PathLike, parts: int) -> list[TsvFileRange]:
+    """Cut a TSV file into ``parts`` byte ranges that end at line ends."""
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as fh:
+        for i in range(1, parts):
+            pos = max(size * i // parts, cuts[-1])
+            fh.seek(pos)
+            fh.readline()
+            cuts.append(min(fh.tell(), size) if pos > 0 else 0)
+    cuts.append(size)
+    return [TsvFileRange(path, a, b) for a, b in pairwise(cuts) if b > a]
+
+
+def _file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def draw_objects_from_file(
+    seed: bytes,
+    path: PathLike,
+    strata: Sequence[Stratum],
+    *,
+    population_sha256: str,
+    processes: int = 1,
+) -> ObjectDraw:
+    """Draw from a stored population.tsv, checking it against the commitment's digest.
+
+    With ``processes`` > 1 the file is cut into contiguous ranges drawn in parallel while this process
+    hashes the whole file; every range is checked in order, and the boundaries between ranges too.
+    """
+    path = os.fspath(path)
+    if processes <= 1:
+        return draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=population_sha256)
+    _check_seed(seed)
+    ranges = split_tsv_file(path, processes)
+    jobs = [(seed, r, strata) for r in ranges]
+    with _pool_context().Pool(len(jobs)) as pool:
+        pending = pool.map_async(_shard_worker, jobs)
+        digest = _file_digest(path)
+        shards = pending.get()
+    if digest != population_sha256:
+        raise IntegrityError(
+            "population.tsv 与承诺的 population_sha256 不符",
+            "population.tsv does not match population_sha256 of the commitment",
+        )
+    _check_boundaries(ranges)
+    merged = merge_shards(shards, strata)
+    return ObjectDraw(selected=merged.selected, population_sha256=digest, sizes=merged.sizes)
+
+
+def _check_boundaries(ranges: Collection[TsvFileRange]) -> None:
+    prev_last: bytes | None = None
+    for r in ranges:
+        with open(r.path, "rb") as fh:
+            fh.seek(r.start)
+            first = fh.readline()
+            fh.seek(max(r.start, r.end - 65536))
+            tail = fh.read(r.end - fh.tell())
+        last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1] + b"\n"
+        if prev_last is not None and not first > prev_last:
+            raise IntegrityError(
+                "population.tsv 的行未按顺序排列", "lines of population.tsv are out of order"
+            )
+        prev_last = last
