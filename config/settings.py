@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,16 +49,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
     "shuangsuiji.core",
     "shuangsuiji.accounts",
     "shuangsuiji.audit",
     "shuangsuiji.catalog",
     "shuangsuiji.directory",
+    "shuangsuiji.planning",
+    "shuangsuiji.draws",
     "shuangsuiji.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shuangsuiji.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +74,8 @@ MIDDLEWARE = [
     "shuangsuiji.core.permissions.RuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shuangsuiji.accounts.middleware.PasswordExpiryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,11 +128,28 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# 等保 身份鉴别: 5 failed logins lock the account for 30 minutes; the security admin can unlock it.
+AXES_FAILURE_LIMIT = env_int("SHUANGSUIJI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHUANGSUIJI_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_HTTP_RESPONSE_CODE = 403
+AXES_VERBOSE = False
+PASSWORD_MAX_AGE_DAYS = env_int("SHUANGSUIJI_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)  # 0 = never expires
+PASSWORD_HISTORY = 5
+# Lockout is per account, not per address: on a government intranet a whole bureau often shares one
+# NAT address, and locking it would lock everyone out (axes.W006 warns about exactly this choice).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "shuangsuiji.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "shuangsuiji.accounts.passwords.PasswordHistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -171,6 +197,12 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Background jobs (big imports and draws): the database backend, so the embedded default needs no
+# extra server. Run the worker with `shuangsuiji db_worker` (`shuangsuiji demo` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+SHUANGSUIJI_BACKGROUND_THRESHOLD = env_int("SHUANGSUIJI_BACKGROUND_THRESHOLD", 100_000, minimum=0)
+
 UPLOAD_MAX_BYTES = env_int("SHUANGSUIJI_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -181,4 +213,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHUANGSUIJI_LOG_LEVEL", "INFO")},
 }
-

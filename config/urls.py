@@ -5,4 +5,6 @@ urlpatterns = [
     path("staff/accounts/", include("shuangsuiji.accounts.urls")),
     path("staff/directory/", include("shuangsuiji.directory.urls")),
     path("staff/catalog/", include("shuangsuiji.catalog.urls")),
+    path("staff/planning/", include("shuangsuiji.planning.urls")),
+    path("staff/draws/", include("shuangsuiji.draws.urls")),
 ]

@@ -26,7 +26,25 @@ USERNAMES = [username for username, _, _ in ACCOUNTS]
 def _objects() -> dict[str, Any]:
     # An entity of the 城关 station that the fire brigade also lists: visible to some departments, not others.
     entity = Entity.objects.filter(jurisdiction__code="SCJG-CG", listings__department__code="XFJY").first()
+    from shuangsuiji.accounts.models import User
+    from shuangsuiji.draws import services as draws
+    from shuangsuiji.draws.tests.test_ceremony import make_joint_task
+
+    cast = {
+        u.username: u
+        for u in User.objects.filter(username__in=["scjg.manager", "xfjy.manager", "lxb.oversight"])
+    }
+    drawn = make_joint_task(cast)
+    draw = draws.draw_commit(actor=cast["scjg.manager"], task=drawn)
+    draws.draw_execute(actor=cast["scjg.manager"], draw=draw, ceremony_entropy="matrix")
+    draft = make_joint_task(cast)
     return {
+        "plan": draft.plan,
+        "task": draft,
+        "drawn": drawn,
+        "member": draw.members.filter(active=True).first(),
+        "change_pk": 999999,
+        "job": _job(cast["scjg.manager"]),
         "entity": entity,
         "inspector": Inspector.objects.filter(department__code="SCJG-CG").first(),
         "conflict": Conflict.objects.select_related("inspector").first(),
@@ -35,13 +53,21 @@ def _objects() -> dict[str, Any]:
     }
 
 
-# name → (rule, kwargs from objects, scope check(user, objects) → True if the object is in the user's scope)
+# name → (rule, kwargs from objects, outcome once the rule admits the user: a scope check (True → 200,
+# False → 404, or 403 for the catalog) or a function giving the status code itself)
 Scope = Callable[[Any, dict[str, Any]], bool]
+Outcome = Callable[[Any, dict[str, Any]], int]
 ALWAYS: Scope = lambda user, o: True  # noqa: E731
 
 
 def _in(selector: Callable[[Any], Any], key: str) -> Scope:
     return lambda user, o: selector(user).filter(pk=o[key].pk).exists()
+
+
+def _job(owner: Any) -> Any:
+    from shuangsuiji.core.models import Job
+
+    return Job.objects.create(kind="draws.commit", title="x", created_by=owner)
 
 
 def _item_edit(user: Any, o: dict[str, Any]) -> bool:
@@ -52,8 +78,55 @@ def _item_create(user: Any, o: dict[str, Any]) -> bool:
     return item_editable_by(user, None)
 
 
-MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Scope]] = {
+def _plan_visible(user: Any, o: dict[str, Any]) -> bool:
+    from shuangsuiji.planning.selectors import plans_visible_to
+
+    return plans_visible_to(user).filter(pk=o["plan"].pk).exists()
+
+
+def _task_visible(key: str) -> Scope:
+    def check(user: Any, o: dict[str, Any]) -> bool:
+        from shuangsuiji.draws.selectors import task_visible_to
+
+        return task_visible_to(user, o[key])
+
+    return check
+
+
+def _plan_editable(key: str) -> Outcome:
+    """Visible and the user's own department's plan → 200; visible but someone else's → 403; else 404."""
+
+    def outcome(user: Any, o: dict[str, Any]) -> int:
+        from shuangsuiji.planning.selectors import plan_editable_by, plans_visible_to
+
+        plan = o[key] if key == "plan" else o[key].plan
+        if not plans_visible_to(user).filter(pk=plan.pk).exists() and not _task_visible(key)(user, o):
+            return 404
+        return 200 if plan_editable_by(user, plan) else 403
+
+    return outcome
+
+
+def _post_only(user: Any, o: dict[str, Any]) -> int:
+    return 405
+
+
+def _ceremony(user: Any, o: dict[str, Any]) -> int:
+    code = _plan_editable("drawn")(user, o)
+    return 302 if code == 200 else code  # a drawn task's ceremony page leads to its result
+
+
+def _bundle(user: Any, o: dict[str, Any]) -> int:
+    from shuangsuiji.draws.selectors import sees_whole_list, task_visible_to
+
+    if not task_visible_to(user, o["drawn"]):
+        return 404
+    return 200 if sees_whole_list(user, o["drawn"]) else 403
+
+
+MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] = {
     "core:home": ("authenticated", lambda o: {}, ALWAYS),
+    "core:job": ("authenticated", lambda o: {"pk": o["job"].pk}, lambda user, o: user == o["job"].created_by),
     "accounts:password_change": ("authenticated", lambda o: {}, ALWAYS),
     "accounts:department_list": ("departments.view", lambda o: {}, ALWAYS),
     "accounts:department_create": ("departments.manage", lambda o: {}, ALWAYS),
@@ -62,6 +135,7 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Scope]]
     "accounts:user_create": ("accounts.manage", lambda o: {}, ALWAYS),
     "accounts:user_edit": ("accounts.manage", lambda o: {"pk": 1}, ALWAYS),
     "accounts:user_password": ("accounts.manage", lambda o: {"pk": 1}, ALWAYS),
+    "accounts:lockouts": ("accounts.manage", lambda o: {}, ALWAYS),
     "catalog:item_list": ("catalog.view", lambda o: {}, ALWAYS),
     "catalog:item_create": ("catalog.edit", lambda o: {}, _item_create),
     "catalog:item_detail": ("catalog.view", lambda o: {"pk": o["item"].pk}, ALWAYS),
@@ -97,6 +171,42 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Scope]]
         lambda o: {"pk": o["conflict"].pk},
         _in(conflicts_visible_to, "conflict"),
     ),
+    "planning:plan_list": ("plans.view", lambda o: {}, ALWAYS),
+    "planning:plan_create": ("plans.edit", lambda o: {}, ALWAYS),
+    "planning:plan_detail": ("plans.view", lambda o: {"pk": o["plan"].pk}, _plan_visible),
+    "planning:plan_edit": ("plans.edit", lambda o: {"pk": o["plan"].pk}, _plan_editable("plan")),
+    "planning:plan_transition": ("plans.transition", lambda o: {"pk": o["plan"].pk}, _post_only),
+    "planning:task_create": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
+    "planning:task_edit": (
+        "plans.edit",
+        lambda o: {"plan_pk": o["plan"].pk, "pk": o["task"].pk},
+        _plan_editable("task"),
+    ),
+    "planning:task_detail": ("plans.view", lambda o: {"pk": o["task"].pk}, _task_visible("task")),
+    "planning:task_rates": ("plans.edit", lambda o: {"pk": o["task"].pk}, _plan_editable("task")),
+    "planning:task_departments": ("plans.edit", lambda o: {"pk": o["task"].pk}, _plan_editable("task")),
+    "draws:commit": ("draws.run", lambda o: {"pk": o["task"].pk}, _post_only),
+    "draws:announcement": ("draws.view", lambda o: {"pk": o["drawn"].pk}, _task_visible("drawn")),
+    "draws:ceremony": ("draws.run", lambda o: {"pk": o["drawn"].pk}, _ceremony),
+    "draws:result": ("draws.view", lambda o: {"pk": o["drawn"].pk}, _task_visible("drawn")),
+    "draws:substitute": (
+        "draws.run",
+        lambda o: {"pk": o["drawn"].pk, "member_pk": o["member"].pk},
+        _plan_editable("drawn"),
+    ),
+    "draws:replacement": (
+        "draws.run",
+        lambda o: {"pk": o["drawn"].pk, "member_pk": o["member"].pk},
+        _plan_editable("drawn"),
+    ),
+    "draws:decide": (
+        "draws.approve",
+        lambda o: {"pk": o["drawn"].pk, "change_pk": o["change_pk"]},
+        _post_only,
+    ),
+    "draws:dispatch": ("draws.run", lambda o: {"pk": o["drawn"].pk}, _post_only),
+    "draws:receive": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
+    "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
 }
 # Public or special: the portal root redirects, sign-in redirects the signed-in, sign-out is POST only.
 SPECIAL = {"core:root", "accounts:login", "accounts:logout"}
@@ -125,12 +235,13 @@ def test_matrix_covers_every_url() -> None:
 
 
 def expected(user: Any, name: str, objects: dict[str, Any]) -> int:
-    rule_name, _, scope = MATRIX[name]
+    rule_name, _, outcome = MATRIX[name]
     if rule_name != "authenticated" and not user_passes(user, rule_name):
         return 403
-    if not scope(user, objects):
-        return 403 if name.startswith("catalog:") else 404
-    return 200
+    answer = outcome(user, objects)
+    if isinstance(answer, bool):
+        return 200 if answer else (403 if name.startswith("catalog:") else 404)
+    return int(answer)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from shuangsuiji.accounts.models import Department
@@ -15,6 +18,15 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        from shuangsuiji.demo.county import DEMO_PASSWORD
+
+        if not settings.DEBUG and self.cleaned_data.get("password") == DEMO_PASSWORD:
+            raise forms.ValidationError(
+                "演示密码不能在正式环境中使用。请联系安全管理员重置密码。", code="demo_password"
+            )
 
 
 class DepartmentForm(forms.Form):

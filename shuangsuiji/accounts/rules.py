@@ -18,6 +18,14 @@ RULES: dict[str, frozenset[Role]] = {
     "directory.edit": frozenset({Role.MANAGER}),
     "catalog.view": BUSINESS_READERS | {Role.SYSADMIN},
     "catalog.edit": frozenset({Role.MANAGER, Role.SYSADMIN}),
+    # plans, tasks and the draw ceremony
+    "plans.view": BUSINESS_READERS,
+    "plans.edit": frozenset({Role.MANAGER}),
+    "plans.transition": frozenset({Role.MANAGER, Role.LEADER, Role.OVERSIGHT}),
+    "draws.view": BUSINESS_READERS,
+    "draws.run": frozenset({Role.MANAGER}),
+    "draws.approve": frozenset({Role.LEADER}),
+    "draws.bundle": frozenset({Role.MANAGER, Role.LEADER, Role.OVERSIGHT}),
     # administration (三员分立)
     "departments.view": frozenset({Role.SYSADMIN, Role.SECADMIN, Role.OVERSIGHT}),
     "departments.manage": frozenset({Role.SYSADMIN}),

@@ -79,6 +79,12 @@ def department_update(*, actor: Any, department: Department, **fields: Any) -> D
     return department
 
 
+def _must_change_at_next_login(user: User) -> None:
+    """A password someone else set (initial or reset) must be changed by its owner at first sign-in."""
+    User.objects.filter(pk=user.pk).update(password_changed_at=None)
+    user.password_changed_at = None
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -101,6 +107,7 @@ def user_create(
     user.set_password(password)
     user.save()
     RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in chosen])
+    _must_change_at_next_login(user)
     audit_record(
         actor=actor,
         action="user.create",
@@ -158,4 +165,22 @@ def user_set_password(*, actor: Any, user: User, password: str) -> None:
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    if actor != user:
+        _must_change_at_next_login(user)
     audit_record(actor=actor, action="user.set_password", obj=user, summary=f"重置 {user.username} 的密码")
+
+
+@transaction.atomic
+def user_unlock(*, actor: Any, username: str) -> int:
+    from axes.utils import reset
+
+    count = reset(username=username)
+    audit_record(
+        actor=actor,
+        action="user.unlock",
+        object_type="accounts.user",
+        object_id=username,
+        summary=f"解锁账号 {username}",
+        detail={"cleared_attempts": count},
+    )
+    return int(count)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
+    path("lockouts/", views.lockouts, name="lockouts"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -129,3 +130,19 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已重置「{user.username}」的密码。")
             return redirect("accounts:user_list")
     return render(request, "accounts/user_password.html", {"form": form, "account": user})
+
+
+@rule("accounts.manage")
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Accounts locked by repeated failed logins, for the security admin to see and unlock."""
+    from axes.models import AccessAttempt
+
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        services.user_unlock(actor=request.user, username=username)
+        messages.success(request, f"已解锁账号「{username}」。")
+        return redirect("accounts:lockouts")
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by(
+        "-attempt_time"
+    )
+    return render(request, "accounts/lockouts.html", {"attempts": attempts})

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 
@@ -45,7 +45,9 @@ class InspectionItemForm(forms.ModelForm[InspectionItem]):
             set_queryset(self, "department", departments)
         if self.instance.pk and self.instance.default_rate_bp is not None:
             self.initial["default_rate_percent"] = Decimal(self.instance.default_rate_bp) / 100
-        only_simple_items = InspectionItem.objects.exclude(pk=self.instance.pk).filter(components__isnull=True)
+        only_simple_items = InspectionItem.objects.exclude(pk=self.instance.pk).filter(
+            components__isnull=True
+        )
         set_queryset(self, "components", only_simple_items)
 
     def clean(self) -> dict[str, Any]:

@@ -18,11 +18,13 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("回避申报", "directory:conflict_list", "directory.view"),
         ],
     ),
+    ("抽查实施", [("抽查计划", "planning:plan_list", "plans.view")]),
     (
         "系统管理",
         [
             ("部门管理", "accounts:department_list", "departments.view"),
             ("账号管理", "accounts:user_list", "accounts.manage"),
+            ("登录锁定", "accounts:lockouts", "accounts.manage"),
         ],
     ),
 ]

@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.root, name="root"),
     path("staff/", views.home, name="home"),
+    path("staff/jobs/<int:pk>/", views.job_status, name="job"),
 ]

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -748,7 +749,11 @@ def _accounts(fake: Faker, departments: dict[str, Department], inspectors: list[
         else:
             full_name = fake.name()
         user = User.objects.create(
-            username=username, full_name=full_name, department=department, password=password
+            username=username,
+            full_name=full_name,
+            department=department,
+            password=password,
+            password_changed_at=timezone.now(),
         )
         RoleGrant.objects.create(user=user, role=role)
         if linked is not None:
@@ -758,6 +763,122 @@ def _accounts(fake: Faker, departments: dict[str, Department], inspectors: list[
 
 def _short_name(user: User | None, code: str) -> str:
     return user.department.short_name if user is not None and user.department is not None else code
+
+
+def _plans_and_ceremonies(departments: dict[str, Department]) -> None:
+    """A joint plan with a finished ceremony (teams, one 递补, one approved 调整更换) and an annual plan
+    whose task is ready to draw, so a newcomer can run a ceremony at once."""
+    from shuangsuiji.draws import eligibility
+    from shuangsuiji.draws import services as draws
+    from shuangsuiji.planning import services as planning
+    from shuangsuiji.planning.models import Plan
+
+    users = {u.username: u for u in User.objects.all()}
+    xfjy, scjg, office = users["xfjy.manager"], users["scjg.manager"], users["lxb.oversight"]
+    joint_items = InspectionItem.objects.filter(code__in=["XF-02", "SC-02"])
+    joint = planning.plan_create(
+        actor=xfjy,
+        department=departments["XFJY"],
+        year=2026,
+        kind=Plan.Kind.JOINT,
+        title="偃师区2026年消防产品质量监督“双随机、一公开”联合抽查",
+        items=joint_items,
+        participants=[departments["SCJG"]],
+        methods=["onsite", "sampling"],
+        planned_ratio="不小于2%",
+        basis="洛双随机〔2022〕5号",
+        period_start=date(2026, 6, 2),
+        period_end=date(2026, 10, 28),
+        deploy_start=date(2026, 6, 2),
+        deploy_end=date(2026, 6, 30),
+        implement_start=date(2026, 7, 1),
+        implement_end=date(2026, 10, 20),
+        summary_start=date(2026, 10, 20),
+        summary_end=date(2026, 10, 28),
+    )
+    planning.plan_transition(actor=xfjy, plan=joint, to="submitted")
+    planning.plan_transition(actor=office, plan=joint, to="published")
+    task = planning.task_create(
+        actor=xfjy,
+        plan=joint,
+        title="消防产品使用及营业执照登记事项联合检查",
+        items=joint_items,
+        methods=["onsite"],
+        result_code_set=ResultCodeSet.objects.get(code="fire-product"),
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 10, 20),
+        stratification="fire",
+    )
+    planning.task_set_rates(actor=xfjy, task=task, rates_bp={"K": 1000, "G": 300, "S": 200, "O": 200})
+    draw = draws.draw_commit(actor=xfjy, task=task)
+    draws.witness_add(
+        actor=xfjy, draw=draw, name="赵廉明", role="integrity", organisation="区纪委监委派驻纪检组"
+    )
+    draws.witness_add(
+        actor=xfjy, draw=draw, name="钱企和", role="enterprise", organisation="区个体劳动者协会"
+    )
+    draw = draws.draw_execute(
+        actor=xfjy,
+        draw=draw,
+        ceremony_entropy="4 2 6 1 5 3 3 6 1 2 4 5 6 6 2 1 3 4 5 2",
+        place="区消防救援大队三楼会议室",
+    )
+    first = draw.selections.order_by("rank").first()
+    if first is not None:
+        seat = first.members.get(leader=True, active=True)
+        draws.draw_substitute(
+            actor=xfjy,
+            selection=first,
+            department_code=seat.department.code,
+            out=seat.inspector,
+            reason="抽中人员参加省总队业务培训，无法参加检查",
+        )
+        other = first.members.filter(active=True, department__code="SCJG").first()
+        if other is not None:
+            pool = eligibility.pool_inspectors(task.departments.get(department__code="SCJG"))
+            incoming = (
+                pool.exclude(pk__in=first.members.values("inspector_id"))
+                .exclude(conflicts__entity=first.entity)
+                .order_by("cert_no")
+                .first()
+            )
+            if incoming is not None:
+                change = draws.replacement_request(
+                    actor=xfjy,
+                    selection=first,
+                    department_code="SCJG",
+                    out=other.inspector,
+                    incoming=incoming,
+                    reason="执法回避：与该单位负责人系近亲属",
+                )
+                draws.replacement_decide(actor=users["scjg.leader"], change=change, approve=True)
+    draws.draw_dispatch(actor=xfjy, draw=draw)
+
+    annual = planning.plan_create(
+        actor=scjg,
+        department=departments["SCJG"],
+        year=2026,
+        kind=Plan.Kind.ANNUAL,
+        title="偃师区市场监督管理局2026年度“双随机、一公开”抽查计划",
+        items=InspectionItem.objects.filter(code__in=["SC-01", "SC-02", "SC-07"]),
+        methods=["documentary", "onsite"],
+        planned_ratio="按信用风险分类：A类3%、B类10%、C类30%、D类80%",
+        basis="偃市监〔2026〕13号",
+        period_start=date(2026, 3, 6),
+        period_end=date(2026, 12, 20),
+    )
+    planning.plan_transition(actor=scjg, plan=annual, to="submitted")
+    planning.plan_transition(actor=office, plan=annual, to="published")
+    planning.task_create(
+        actor=scjg,
+        plan=annual,
+        title="企业公示信息及营业执照登记事项抽查（第四季度）",
+        items=InspectionItem.objects.filter(code__in=["SC-01", "SC-02"]),
+        methods=["documentary", "onsite"],
+        period_start=date(2026, 11, 23),
+        period_end=date(2026, 12, 20),
+        stratification="credit",
+    )
 
 
 def demo_accounts() -> list[dict[str, Any]]:
@@ -793,6 +914,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         inspectors = _inspectors(rng, fake, departments)
         _conflicts(rng, inspectors, entity_ids)
         _accounts(fake, departments, inspectors)
+        _plans_and_ceremonies(departments)
         load = DemoLoad.objects.create(entities=entities)
         audit_record(
             actor="system",

@@ -58,8 +58,19 @@ def page(browser: Any, live_server: Any, county: None) -> Iterator[Any]:
         viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url
     )
     page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     context.close()
+    assert problems == [], f"CSP violations or script errors in the browser: {problems}"
 
 
 def sign_in(page: Any, username: str, password: str | None = None) -> None:

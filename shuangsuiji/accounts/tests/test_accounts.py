@@ -12,26 +12,49 @@ from shuangsuiji.accounts.selectors import visible_department_ids
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("roles", [
-    [Role.SYSADMIN, Role.AUDITADMIN], [Role.SECADMIN, Role.SYSADMIN], [Role.AUDITADMIN, Role.MANAGER],
-])
+@pytest.mark.parametrize(
+    "roles",
+    [
+        [Role.SYSADMIN, Role.AUDITADMIN],
+        [Role.SECADMIN, Role.SYSADMIN],
+        [Role.AUDITADMIN, Role.MANAGER],
+    ],
+)
 def test_three_admin_roles_are_separated(cast: Any, roles: list[str]) -> None:
     with pytest.raises(ValidationError):
-        services.user_create(actor=cast["scjg.secadmin"], username="two.hats", full_name="某某",
-                             department=cast["scjg.manager"].department, roles=roles, password="Good#Pass2026")
+        services.user_create(
+            actor=cast["scjg.secadmin"],
+            username="two.hats",
+            full_name="某某",
+            department=cast["scjg.manager"].department,
+            roles=roles,
+            password="Good#Pass2026",
+        )
     assert not User.objects.filter(username="two.hats").exists()
 
 
 def test_business_roles_may_combine(cast: Any) -> None:
-    user = services.user_create(actor=cast["scjg.secadmin"], username="lead.and.manage", full_name="某某",
-                                department=cast["scjg.manager"].department,
-                                roles=[Role.LEADER, Role.MANAGER], password="Good#Pass2026")
+    user = services.user_create(
+        actor=cast["scjg.secadmin"],
+        username="lead.and.manage",
+        full_name="某某",
+        department=cast["scjg.manager"].department,
+        roles=[Role.LEADER, Role.MANAGER],
+        password="Good#Pass2026",
+    )
     assert user.role_set == {Role.LEADER, Role.MANAGER}
 
 
-@pytest.mark.parametrize(("password", "ok"), [
-    ("abcdefgh", False), ("abcd1234", False), ("Abcd1234", True), ("abcd#123", True), ("ABCD#EFG", False),
-])
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("abcdefgh", False),
+        ("abcd1234", False),
+        ("Abcd1234", True),
+        ("abcd#123", True),
+        ("ABCD#EFG", False),
+    ],
+)
 def test_passwords_need_three_character_classes(password: str, ok: bool) -> None:
     validator = CharacterClassValidator()
     if ok:
@@ -43,15 +66,29 @@ def test_passwords_need_three_character_classes(password: str, ok: bool) -> None
 
 def test_security_admin_creates_an_account_through_the_page(client_for: Any, cast: Any) -> None:
     client = client_for("scjg.secadmin")
-    response = client.post("/staff/accounts/users/new/", {
-        "username": "new.inspector", "full_name": "新同志", "department": cast["cg.manager"].department_id,
-        "roles": [Role.INSPECTOR], "is_active": "on", "password": "short",
-    })
+    response = client.post(
+        "/staff/accounts/users/new/",
+        {
+            "username": "new.inspector",
+            "full_name": "新同志",
+            "department": cast["cg.manager"].department_id,
+            "roles": [Role.INSPECTOR],
+            "is_active": "on",
+            "password": "short",
+        },
+    )
     assert response.status_code == 200 and not User.objects.filter(username="new.inspector").exists()
-    response = client.post("/staff/accounts/users/new/", {
-        "username": "new.inspector", "full_name": "新同志", "department": cast["cg.manager"].department_id,
-        "roles": [Role.INSPECTOR], "is_active": "on", "password": "Xinjin#2026",
-    })
+    response = client.post(
+        "/staff/accounts/users/new/",
+        {
+            "username": "new.inspector",
+            "full_name": "新同志",
+            "department": cast["cg.manager"].department_id,
+            "roles": [Role.INSPECTOR],
+            "is_active": "on",
+            "password": "Xinjin#2026",
+        },
+    )
     assert response.status_code == 302
     created = User.objects.get(username="new.inspector")
     assert created.check_password("Xinjin#2026") and created.role_set == {Role.INSPECTOR}

@@ -13,8 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _three(cast: Any) -> list[AuditEvent]:
-    return [audit_record(actor=cast["cg.manager"], action="test.event", summary=f"第{i}条",
-                         detail={"password": "Secret#1", "n": i}) for i in range(3)]
+    return [
+        audit_record(
+            actor=cast["cg.manager"],
+            action="test.event",
+            summary=f"第{i}条",
+            detail={"password": "Secret#1", "n": i},
+        )
+        for i in range(3)
+    ]
 
 
 def test_a_clean_chain_verifies(cast: Any, capsys: Any) -> None:

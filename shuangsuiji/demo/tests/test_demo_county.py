@@ -26,7 +26,9 @@ def test_every_uscc_is_valid_and_unique() -> None:
 def test_the_county_looks_like_a_county() -> None:
     credit = Counter(Entity.objects.exclude(credit_risk_class="").values_list("credit_risk_class", flat=True))
     total = sum(credit.values())
-    assert credit["A"] / total > 0.45 and credit["B"] / total > 0.18 and credit["D"] < credit["C"] < credit["B"]
+    assert (
+        credit["A"] / total > 0.45 and credit["B"] / total > 0.18 and credit["D"] < credit["C"] < credit["B"]
+    )
     statuses = Counter(Entity.objects.values_list("status", flat=True))
     assert statuses["active"] / sum(statuses.values()) > 0.85
     assert {"key", "general", "small"} <= set(Entity.objects.values_list("fire_safety_category", flat=True))
@@ -35,11 +37,26 @@ def test_the_county_looks_like_a_county() -> None:
     assert 70 <= Inspector.objects.count() <= 90
     assert Inspector.objects.filter(qualified=False).exists()
     assert Conflict.objects.count() >= 3
-    assert {"XF-01", "XF-02", "XF-03", "LH-01", "SC-01", "SC-02"} <= set(InspectionItem.objects.values_list("code", flat=True))
+    assert {"XF-01", "XF-02", "XF-03", "LH-01", "SC-01", "SC-02"} <= set(
+        InspectionItem.objects.values_list("code", flat=True)
+    )
     joint = InspectionItem.objects.get(code="LH-01")
     assert set(joint.components.values_list("department__code", flat=True)) == {"XFJY", "SCJG"}
     # at least three more departments of 004 第九条 besides market regulation and fire
     assert {"YJJ", "SGJ", "WLJ"} <= set(Department.objects.values_list("code", flat=True))
+
+
+def test_the_demo_leaves_a_finished_joint_ceremony_and_a_task_ready_to_draw() -> None:
+    from shuangsuiji.draws.models import Draw, DrawChange
+    from shuangsuiji.planning.models import Plan, Task
+
+    drawn = Draw.objects.get(task__plan__kind=Plan.Kind.JOINT)
+    assert drawn.state == Draw.State.DRAWN and drawn.witnesses.count() == 2 and drawn.dispatched_at
+    kinds = set(drawn.changes.filter(state=DrawChange.State.APPLIED).values_list("kind", flat=True))
+    assert kinds == {DrawChange.Kind.SUBSTITUTION, DrawChange.Kind.REPLACEMENT}
+    assert drawn.changes.get(kind=DrawChange.Kind.REPLACEMENT).approved_by.username == "scjg.leader"
+    ready = Task.objects.get(plan__kind=Plan.Kind.ANNUAL)
+    assert ready.state == Task.State.DRAFT and ready.plan.state == Plan.State.PUBLISHED
 
 
 def test_demo_accounts_cover_each_role_in_two_departments() -> None:
@@ -63,7 +80,14 @@ def _snapshot(size: int) -> list[tuple[str, str, str]]:
     snapshot: list[tuple[str, str, str]] = []
     try:
         with transaction.atomic():
+            from shuangsuiji.draws.models import Draw, DrawChange
+            from shuangsuiji.planning.models import Plan, Task
+
             DemoLoad.objects.all().delete()
+            DrawChange.objects.all().delete()
+            Draw.objects.all().delete()
+            Task.objects.all().delete()
+            Plan.objects.all().delete()
             Conflict.objects.all().delete()
             Entity.objects.all().delete()
             Inspector.objects.all().delete()

@@ -18,20 +18,26 @@ def test_lower_case_is_upper_cased() -> None:
     assert clean_uscc("91410381ma3x316767") == VALID
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("91410381MA3X31676", "应为 18 位，实际 17 位"),
-    ("91410381MA3X3167670", "应为 18 位，实际 19 位"),
-    ("91410381MA3X316768", "校验位错误：末位应为 7，实际为 8"),
-    ("9141038AMA3X316767", "含无效字符"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("91410381MA3X31676", "应为 18 位，实际 17 位"),
+        ("91410381MA3X3167670", "应为 18 位，实际 19 位"),
+        ("91410381MA3X316768", "校验位错误：末位应为 7，实际为 8"),
+        ("9141038AMA3X316767", "含无效字符"),
+    ],
+)
 def test_bad_codes_are_explained(value: str, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         clean_uscc(value)
     assert message in caught.value.messages[0]
 
 
-@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9),
-       st.sampled_from(["91", "92", "93", "12"]), st.booleans())
+@given(
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9),
+    st.sampled_from(["91", "92", "93", "12"]),
+    st.booleans(),
+)
 def test_any_valid_code_survives_full_width_and_padding(body: str, prefix: str, wide: bool) -> None:
     base = prefix + "410381" + body
     code = base + stdnum_uscc.calc_check_digit(base)

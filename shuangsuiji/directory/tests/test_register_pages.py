@@ -26,7 +26,9 @@ def _post_entity(client: Any, cast: Any, **changes: Any) -> Any:
     return client.post("/staff/directory/entities/new/", data)
 
 
-def test_manager_creates_an_entity_listed_in_their_bureau_with_an_audit_event(client_for: Any, cast: Any) -> None:
+def test_manager_creates_an_entity_listed_in_their_bureau_with_an_audit_event(
+    client_for: Any, cast: Any
+) -> None:
     client = client_for("cg.manager")
     before = AuditEvent.objects.count()
     response = _post_entity(client, cast)
@@ -61,12 +63,20 @@ def test_names_keep_their_exact_characters(client_for: Any, cast: Any) -> None:
 
 
 def test_an_entity_another_department_registered_is_listed_not_duplicated(client_for: Any, cast: Any) -> None:
-    yjj_only = Entity.objects.exclude(listings__department__code__in=["SCJG", "XFJY"]).exclude(
-        jurisdiction__path__startswith=cast["xfjy.manager"].department.path).first()
+    yjj_only = (
+        Entity.objects.exclude(listings__department__code__in=["SCJG", "XFJY"])
+        .exclude(jurisdiction__path__startswith=cast["xfjy.manager"].department.path)
+        .first()
+    )
     if yjj_only is None:
         yjj_only = Entity.objects.create(
-            name="外部登记单位", uscc="91410381MA3X316767", legal_representative="王五", address="偃师区",
-            registration_authority="偃师区市场监督管理局", jurisdiction=cast["cg.manager"].department)
+            name="外部登记单位",
+            uscc="91410381MA3X316767",
+            legal_representative="王五",
+            address="偃师区",
+            registration_authority="偃师区市场监督管理局",
+            jurisdiction=cast["cg.manager"].department,
+        )
     DirectoryListing.objects.filter(entity=yjj_only, department__code="XFJY").delete()
     client = client_for("xfjy.manager")
     assert client.get(f"/staff/directory/entities/{yjj_only.pk}/").status_code == 404
@@ -114,10 +124,18 @@ def test_keyset_pages_cover_the_list_once_each_way(client_for: Any) -> None:
 
 def test_certificate_numbers_are_unique(client_for: Any, cast: Any) -> None:
     existing = Inspector.objects.filter(department__code="SCJG-CG").first()
-    response = client_for("cg.manager").post("/staff/directory/inspectors/new/", {
-        "name": "赵六", "gender": "M", "department": existing.department_id, "cert_no": f" {existing.cert_no} ",
-        "years_of_service": 3, "qualified": "on", "on_duty": "on",
-    })
+    response = client_for("cg.manager").post(
+        "/staff/directory/inspectors/new/",
+        {
+            "name": "赵六",
+            "gender": "M",
+            "department": existing.department_id,
+            "cert_no": f" {existing.cert_no} ",
+            "years_of_service": 3,
+            "qualified": "on",
+            "on_duty": "on",
+        },
+    )
     assert response.status_code == 200
     assert "执法证号已存在" in response.content.decode() or "已存在" in response.content.decode()
     assert Inspector.objects.filter(cert_no=existing.cert_no).count() == 1
@@ -126,10 +144,15 @@ def test_certificate_numbers_are_unique(client_for: Any, cast: Any) -> None:
 def test_conflict_declaration_is_recorded_and_audited(client_for: Any, cast: Any) -> None:
     inspector = Inspector.objects.filter(department__code="SCJG-CG", conflicts__isnull=True).first()
     entity = Entity.objects.filter(jurisdiction__code="SCJG-CG").first()
-    response = client_for("cg.manager").post("/staff/directory/conflicts/new/", {
-        "cert_no": inspector.cert_no, "entity_code": entity.uscc, "reason": "配偶在该单位工作",
-        "declared_on": "2026-11-20",
-    })
+    response = client_for("cg.manager").post(
+        "/staff/directory/conflicts/new/",
+        {
+            "cert_no": inspector.cert_no,
+            "entity_code": entity.uscc,
+            "reason": "配偶在该单位工作",
+            "declared_on": "2026-11-20",
+        },
+    )
     assert response.status_code == 302
     assert inspector.conflicts.get().entity == entity
     assert AuditEvent.objects.order_by("-seq").first().action == "conflict.declare"
@@ -138,7 +161,9 @@ def test_conflict_declaration_is_recorded_and_audited(client_for: Any, cast: Any
 def test_a_manager_cannot_declare_for_another_departments_inspector(client_for: Any) -> None:
     other = Inspector.objects.filter(department__code="XFJY").first()
     entity = Entity.objects.filter(jurisdiction__code="SCJG-CG").first()
-    response = client_for("cg.manager").post("/staff/directory/conflicts/new/", {
-        "cert_no": other.cert_no, "entity_code": entity.uscc, "reason": "x", "declared_on": "2026-11-20"})
+    response = client_for("cg.manager").post(
+        "/staff/directory/conflicts/new/",
+        {"cert_no": other.cert_no, "entity_code": entity.uscc, "reason": "x", "declared_on": "2026-11-20"},
+    )
     assert "本部门执法检查人员名录库中没有此执法证号" in response.content.decode()
     assert not other.conflicts.filter(entity=entity).exists()

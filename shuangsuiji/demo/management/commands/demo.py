@@ -1,3 +1,6 @@
+import os
+import subprocess  # nosec B404 — starts our own worker
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -40,4 +43,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"\n站点：http://127.0.0.1:{options['port']}/  （Ctrl+C 停止）\n")
         )
-        call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, skip_checks=True)
+        # The background worker (big imports and draws) runs beside the site and stops with it.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "shuangsuiji.cli", "db_worker", "--interval", "1", "--no-startup-delay"],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+            },
+        )
+        try:
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, skip_checks=True)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
