@@ -97,3 +97,33 @@ def test_the_entry_point_is_declared() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["scripts"]["shuangsuiji"] == "shuangsuiji.cli:main"
+
+
+def test_the_console_command_draws_offline_and_verifies_without_django(tmp_path: Path) -> None:
+    """`shuangsuiji draw-offline` then `shuangsuiji verify-draw`, with no settings and no database."""
+    import shutil
+
+    source = ROOT / "shuangsuiji/lottery/tests/golden/worked-example/input"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("population.tsv", "exclusions.tsv", "pool.tsv", "conflicts.tsv", "draw.json"):
+        if (source / name).exists():
+            shutil.copy(source / name, inputs / name)
+    assert (inputs / "draw.json").exists()
+    bundle = tmp_path / "out.zip"
+    drawn = run_cli("draw-offline", str(inputs), "--out", str(bundle), tmp_path=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    checked = run_cli("verify-draw", str(bundle), tmp_path=tmp_path)
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout + checked.stderr
+    import zipfile
+
+    members = {}
+    with zipfile.ZipFile(bundle) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    assert b"91410381MA9F475149" in members["result.json"]
+    members["result.json"] = members["result.json"].replace(b"91410381MA9F475149", b"91410381MA44395950", 1)
+    with zipfile.ZipFile(bundle, "w") as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    tampered = run_cli("verify-draw", str(bundle), tmp_path=tmp_path)
+    assert tampered.returncode == 1 and "OK" not in tampered.stdout
