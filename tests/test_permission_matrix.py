@@ -45,6 +45,7 @@ def _objects() -> dict[str, Any]:
         "member": draw.members.filter(active=True).first(),
         "change_pk": 999999,
         "job": _job(cast["scjg.manager"]),
+        "batch": _batch(cast["scjg.manager"]),
         "entity": entity,
         "inspector": Inspector.objects.filter(department__code="SCJG-CG").first(),
         "conflict": Conflict.objects.select_related("inspector").first(),
@@ -68,6 +69,32 @@ def _job(owner: Any) -> Any:
     from shuangsuiji.core.models import Job
 
     return Job.objects.create(kind="draws.commit", title="x", created_by=owner)
+
+
+def _batch(owner: Any) -> Any:
+    from django.core.files.storage import default_storage
+
+    from shuangsuiji.directory.models import ImportBatch
+
+    name = default_storage.save("imports/matrix.errors.xlsx", __import__("io").BytesIO(b"x"))
+    return ImportBatch.objects.create(
+        kind="entities",
+        filename="a.csv",
+        stored="imports/a.csv",
+        size=1,
+        sha256="0" * 64,
+        created_by=owner,
+        errors_file=name,
+    )
+
+
+def _owner(key: str) -> Scope:
+    return lambda user, o: user == o[key].created_by
+
+
+def _role_rule(name: str) -> Outcome:
+    """Views that admit any signed-in user and then check a capability per register kind."""
+    return lambda user, o: 200 if user_passes(user, name) else 403
 
 
 def _item_edit(user: Any, o: dict[str, Any]) -> bool:
@@ -205,6 +232,15 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
         _post_only,
     ),
     "draws:dispatch": ("draws.run", lambda o: {"pk": o["drawn"].pk}, _post_only),
+    "directory:import_start": ("authenticated", lambda o: {"kind": "entities"}, _role_rule("directory.edit")),
+    "directory:import_batch": ("authenticated", lambda o: {"pk": o["batch"].pk}, _owner("batch")),
+    "directory:import_errors": ("authenticated", lambda o: {"pk": o["batch"].pk}, _owner("batch")),
+    "directory:import_template": (
+        "authenticated",
+        lambda o: {"kind": "entities"},
+        _role_rule("directory.view"),
+    ),
+    "directory:export": ("authenticated", lambda o: {"kind": "entities"}, _role_rule("directory.view")),
     "draws:receive": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
     "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
 }

@@ -208,3 +208,42 @@ class Conflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector.name} ↔ {self.entity.name}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file on its way in: preview (counts and errors, nothing written), then confirm."""
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "已上传，检查中"
+        PREVIEWED = "previewed", "已检查，待确认"
+        COMMITTING = "committing", "导入中"
+        COMMITTED = "committed", "已导入"
+        REJECTED = "rejected", "未导入"
+
+    kind = models.CharField(max_length=16)
+    filename = models.CharField("文件名", max_length=200)
+    stored = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    update_existing = models.BooleanField("更新已有记录", default=False)
+    mark_missing = models.CharField("文件未列出的对象", max_length=16, blank=True)
+    valid_rows_only = models.BooleanField("仅导入无误的行", default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.UPLOADED)
+    counts = models.JSONField(default=dict)
+    summary = models.TextField(blank=True)
+    first_errors = models.JSONField(default=list)
+    warnings = models.JSONField(default=list)
+    errors_file = models.CharField(max_length=255, blank=True)
+    file_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入批次"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_state_display()}）"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shuangsuiji.directory import views
+from shuangsuiji.directory import import_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -15,4 +15,9 @@ urlpatterns = [
     path("conflicts/", views.conflict_list, name="conflict_list"),
     path("conflicts/new/", views.conflict_create, name="conflict_create"),
     path("conflicts/<int:pk>/withdraw/", views.conflict_withdraw, name="conflict_withdraw"),
+    path("import/<str:kind>/", import_views.import_start, name="import_start"),
+    path("imports/<int:pk>/", import_views.import_batch, name="import_batch"),
+    path("imports/<int:pk>/errors.xlsx", import_views.import_errors, name="import_errors"),
+    path("template/<str:kind>.xlsx", import_views.import_template, name="import_template"),
+    path("export/<str:kind>/", import_views.export, name="export"),
 ]

@@ -36,10 +36,9 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-@rule("directory.view")
-def entity_list(request: HttpRequest) -> HttpResponse:
+def entity_filters(request: HttpRequest) -> selectors.EntityFilters:
     g = request.GET
-    filters = selectors.EntityFilters(
+    return selectors.EntityFilters(
         q=g.get("q", "")[:100],
         jurisdiction=_int(g.get("jurisdiction")),
         status=g.get("status", ""),
@@ -48,6 +47,11 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         fire_safety_category=g.get("fire_safety_category", ""),
         town=g.get("town", "")[:30],
     )
+
+
+@rule("directory.view")
+def entity_list(request: HttpRequest) -> HttpResponse:
+    filters = entity_filters(request)
     page = paginate(request, selectors.entity_search(request.user, filters))
     return render(
         request,

@@ -69,7 +69,8 @@ def write_bundle(
                 with open(population_tsv, "rb") as src, zf.open(_info(name), "w", force_zip64=True) as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
             elif name == "population.tsv":
-                assert isinstance(population_tsv, bytes)
+                if not isinstance(population_tsv, bytes):
+                    raise RuntimeError("internal invariant broken")
                 zf.writestr(_info(name), population_tsv)
             else:
                 zf.writestr(_info(name), blobs[name])

@@ -299,14 +299,16 @@ def build_commitment(
         suspects = unique.suspects()
         if suspects:
             source = population_tsv if population_tsv is not None else out_path
-            assert source is not None
+            if not (source is not None):
+                raise RuntimeError("internal invariant broken: source is not None")
             dup = find_duplicate_keys(iter_tsv_pairs(source), suspects)
             if dup is not None:
                 raise InvalidInputError(
                     f"检查对象 {dup[0]} 同时在分层 {dup[1]} 和 {dup[2]} 中（每个对象只能属于一个分层）",
                     f"entity {dup[0]} is in strata {dup[1]} and {dup[2]}; each entity belongs to one stratum",
                 )
-    assert scan.sha256 is not None
+    if not (scan.sha256 is not None):
+        raise RuntimeError("internal invariant broken: scan.sha256 is not None")
     committed_strata = tuple(
         Stratum(s.label, s.name, scan.sizes[s.label], s.rate_bp, quota(scan.sizes[s.label], s.rate_bp))
         for s in specs

@@ -70,7 +70,8 @@ def check_key(value: object, what_zh: str, what_en: str) -> str:
     problem = field_problem(value)
     if problem is not None:
         raise InvalidInputError(f"{what_zh}{problem[0]}", f"{what_en} {problem[1]}")
-    assert isinstance(value, str)
+    if not isinstance(value, str):
+        raise RuntimeError("internal invariant broken")
     return value
 
 

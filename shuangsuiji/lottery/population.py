@@ -111,7 +111,8 @@ def _chunk_error(
         problem = field_problem(key)
         if problem is not None:
             return TsvFormatError(f"检查对象键{problem[0]}", f"entity key {problem[1]}", file=FILE, line=n)
-        assert isinstance(key, str)
+        if not isinstance(key, str):
+            raise RuntimeError("internal invariant broken")
         kb = key.encode("utf-8")
         if prev is not None and not kb > prev:
             if kb == prev:
@@ -233,7 +234,8 @@ def _scan(
                 last = kbs[-1]
                 size += len(kbs)
                 line_no += len(kbs)
-            assert last is not None
+            if not (last is not None):
+                raise RuntimeError("internal invariant broken: last is not None")
             prev_line = prefix + last
             prev_label = label
             sizes[label] = sizes.get(label, 0) + size

@@ -99,7 +99,8 @@ def parse_result(data: bytes) -> DrawResult:
             isinstance(c, dict) and set(c) == {"seq", "entity", "department", "out", "in", "reason"},
             "substitutions[]",
         )
-        assert isinstance(c, dict)
+        if not isinstance(c, dict):
+            raise RuntimeError("internal invariant broken")
         subs.append(Substitution(c["seq"], c["entity"], c["department"], c["out"], c["in"], c["reason"]))
     reps = []
     for c in obj["replacements"] if isinstance(obj["replacements"], list) else [None]:
@@ -108,7 +109,8 @@ def parse_result(data: bytes) -> DrawResult:
             and set(c) == {"seq", "entity", "department", "out", "in", "reason", "approved_by"},
             "replacements[]",
         )
-        assert isinstance(c, dict)
+        if not isinstance(c, dict):
+            raise RuntimeError("internal invariant broken")
         reps.append(
             Replacement(
                 c["seq"], c["entity"], c["department"], c["out"], c["in"], c["reason"], c["approved_by"]

@@ -93,7 +93,8 @@ class _Bundle:
         try:
             if self._zip is not None:
                 return self._zip.open(name)
-            assert self._dir is not None
+            if not (self._dir is not None):
+                raise RuntimeError("internal invariant broken: self._dir is not None")
             return open(os.path.join(self._dir, name), "rb")
         except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
             raise _fail(

@@ -7,6 +7,7 @@ CI is not set — in CI a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -73,11 +74,20 @@ def page(browser: Any, live_server: Any, county: None) -> Iterator[Any]:
     assert problems == [], f"CSP violations or script errors in the browser: {problems}"
 
 
-def sign_in(page: Any, username: str, password: str | None = None) -> None:
-    from shuangsuiji.demo.county import DEMO_PASSWORD
+BROWSER_PASSWORD = "Browser#Test2026"
 
+
+def sign_in(page: Any, username: str) -> None:
+    """Sign in through the login page. Outside debug mode the demo password is refused (as it must be),
+    so the account first gets a proper password."""
+    from shuangsuiji.accounts.models import User
+
+    user = User.objects.get(username=username)
+    user.set_password(BROWSER_PASSWORD)
+    user.save()
     page.goto("/staff/")
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password or DEMO_PASSWORD)
+    page.get_by_label("密码").fill(BROWSER_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/staff/")
+    # The sign-in page's own URL ends in "?next=/staff/": wait for the workspace itself.
+    page.wait_for_url(re.compile(r"^https?://[^/]+/staff/$"))

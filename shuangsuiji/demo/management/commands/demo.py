@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\n站点：http://127.0.0.1:{options['port']}/  （Ctrl+C 停止）\n")
         )
         # The background worker (big imports and draws) runs beside the site and stops with it.
-        worker = subprocess.Popen(
+        worker = subprocess.Popen(  # nosec B603 — our own interpreter and module, fixed arguments
             [sys.executable, "-m", "shuangsuiji.cli", "db_worker", "--interval", "1", "--no-startup-delay"],
             env={
                 **os.environ,

@@ -1,0 +1,570 @@
+"""Importing the registers (两库 and 抽查事项清单) from the files other systems export.
+
+One streaming pass: `tabular` reads, normalises and validates every cell; the handlers here resolve
+names against the database in batches (departments, existing entities, inspectors) and classify each row
+as new, updated or unchanged. With `commit=True` each batch is written as it goes, inside ONE
+transaction that is rolled back at the end if any row was rejected and the user did not choose "import
+the valid rows" — so a file with errors imports nothing, and memory stays bounded by the batch size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db import transaction
+
+from shuangsuiji import tabular
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.accounts.selectors import root_of, visible_department_ids
+from shuangsuiji.audit.services import audit_record
+from shuangsuiji.catalog.models import InspectionItem, ResultCodeSet
+from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector, Status
+
+BATCH = 2000
+KINDS = {
+    "entities": (tabular.ENTITY_SPEC, "检查对象名录"),
+    "inspectors": (tabular.INSPECTOR_SPEC, "执法检查人员名录"),
+    "items": (tabular.INSPECTION_ITEM_SPEC, "抽查事项清单"),
+    "conflicts": (tabular.CONFLICT_SPEC, "回避申报"),
+}
+MARK_MISSING = {"deregistered": Status.DEREGISTERED, "moved_out": Status.MOVED_OUT}
+Report = Callable[[int, str], None]
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    filename: str
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    marked: int = 0
+    errors: tabular.ErrorLog = field(default_factory=tabular.ErrorLog)
+    warnings: list[str] = field(default_factory=list)
+    file_error: str = ""
+    committed: bool = False
+    valid_rows_only: bool = False
+
+    @property
+    def rejected(self) -> int:
+        return self.errors.rows_with_errors
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_error and not self.errors
+
+    def summary(self) -> str:
+        if self.file_error:
+            return f"文件无法导入：{self.file_error}"
+        parts = f"新增 {self.new}，更新 {self.updated}，未变化 {self.unchanged}，有误 {self.rejected} 行"
+        if self.marked:
+            parts += f"，标记为注销/迁出 {self.marked}"
+        if self.committed:
+            return (
+                "已导入（仅导入无误的行）：" if self.valid_rows_only and self.rejected else "已导入："
+            ) + parts
+        if self.errors and not self.valid_rows_only:
+            return f"{parts}。{self.errors.summary()}"
+        return f"预览：{parts}"
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "marked": self.marked,
+            "errors": len(self.errors),
+        }
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _department_index(queryset: Iterable[Department]) -> dict[str, Department]:
+    index: dict[str, Department] = {}
+    for department in queryset:
+        for name in (department.name, department.short_name, department.code):
+            if name:
+                index.setdefault(name.strip(), department)
+    return index
+
+
+def _scope(actor: Any) -> tuple[frozenset[int] | None, bool]:
+    """(visible department ids or None for all, whether the actor is a system-level importer)."""
+    if actor is None:
+        return None, True
+    return visible_department_ids(actor), Role.SYSADMIN in actor.role_set
+
+
+class _Handler:
+    """Collects a batch of valid records, resolves them against the database and classifies them."""
+
+    fields: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        outcome: ImportOutcome,
+        actor: Any,
+        update_existing: bool,
+        write: bool,
+        directory: Department | None,
+    ) -> None:
+        self.outcome, self.actor, self.update_existing, self.write = outcome, actor, update_existing, write
+        self.directory = directory
+        self.batch: list[tabular.Record] = []
+        self.visible, self.system = _scope(actor)
+
+    def add(self, record: tabular.Record) -> None:
+        self.batch.append(record)
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            self.process(self.batch)
+            self.batch = []
+
+    def reject(self, record: tabular.Record, column: str, value: Any, message: str) -> None:
+        self.outcome.errors.add(record.row, column, value, message)
+
+    def process(self, records: list[tabular.Record]) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        self.flush()
+
+    def _apply(self, obj: Any, values: dict[str, Any]) -> list[str]:
+        changed = []
+        for name in self.fields:
+            if name in values and getattr(obj, name) != values[name]:
+                setattr(obj, name, values[name])
+                changed.append(name)
+        return changed
+
+
+class _EntityHandler(_Handler):
+    fields = (
+        "name",
+        "legal_representative",
+        "address",
+        "town",
+        "registration_authority",
+        "jurisdiction",
+        "entity_type",
+        "industry",
+        "status",
+        "established_on",
+        "credit_risk_class",
+        "fire_safety_category",
+        "building_category",
+        "occupancy",
+        "scale",
+        "fire_facilities",
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.departments = _department_index(Department.objects.filter(is_active=True))
+        self.codes: set[str] = set()
+
+    def process(self, records: list[tabular.Record]) -> None:
+        usccs = [r.values["uscc"] for r in records if r.values.get("uscc")]
+        regs = [r.values["reg_no"] for r in records if r.values.get("reg_no")]
+        existing = {e.uscc: e for e in Entity.objects.filter(uscc__in=usccs)} if usccs else {}
+        if regs:
+            existing.update({e.reg_no: e for e in Entity.objects.filter(reg_no__in=regs) if e.reg_no})
+        new: list[Entity] = []
+        changed: dict[str, list[Entity]] = {}
+        touched: list[Entity] = []
+        for record in records:
+            values = dict(record.values)
+            code = values.pop("code")
+            self.codes.add(code)
+            department = self.departments.get(str(values.get("jurisdiction", "")).strip())
+            if department is None:
+                self.reject(
+                    record,
+                    "管辖单位",
+                    values.get("jurisdiction"),
+                    "系统中没有这个部门：请填写本系统部门的名称或简称（见“部门管理”）",
+                )
+                continue
+            values["jurisdiction"] = department
+            entity = existing.get(code)
+            if entity is None:
+                entity = Entity(
+                    **{k: v for k, v in values.items() if k in self.fields},
+                    uscc=values.get("uscc"),
+                    reg_no=values.get("reg_no"),
+                )
+                new.append(entity)
+                self.outcome.new += 1
+                continue
+            if not self.update_existing:
+                self.reject(
+                    record,
+                    "统一社会信用代码（注册号）",
+                    code,
+                    "该检查对象已在名录库中；如需更新其信息，请勾选“更新已有记录”",
+                )
+                continue
+            fields = self._apply(entity, values)
+            touched.append(entity)
+            if fields:
+                self.outcome.updated += 1
+                for name in fields:
+                    changed.setdefault(name, []).append(entity)
+            else:
+                self.outcome.unchanged += 1
+        if not self.write:
+            return
+        Entity.objects.bulk_create(new, batch_size=BATCH)
+        for name, entities in changed.items():
+            Entity.objects.bulk_update(entities, [name], batch_size=BATCH)
+        if self.directory is not None:
+            DirectoryListing.objects.bulk_create(
+                [DirectoryListing(entity=e, department=self.directory) for e in [*new, *touched]],
+                batch_size=BATCH,
+                ignore_conflicts=True,
+            )
+
+    def mark_missing(self, status: str) -> int:
+        """Entities of the importing department's directory that the file no longer lists."""
+        if self.directory is None:
+            return 0
+        listed = (
+            Entity.objects.filter(listings__department=self.directory)
+            .exclude(status=status)
+            .values_list("pk", "uscc", "reg_no")
+        )
+        gone = [
+            pk
+            for pk, uscc, reg_no in listed.iterator(chunk_size=10_000)
+            if (uscc or reg_no) not in self.codes
+        ]
+        if self.write:
+            for start in range(0, len(gone), BATCH):
+                Entity.objects.filter(pk__in=gone[start : start + BATCH]).update(status=status)
+        return len(gone)
+
+
+class _InspectorHandler(_Handler):
+    fields = (
+        "name",
+        "gender",
+        "department",
+        "post",
+        "title_category",
+        "specialties",
+        "years_of_service",
+        "qualified",
+        "on_duty",
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        departments = Department.objects.filter(is_active=True)
+        if self.visible is not None:
+            departments = departments.filter(pk__in=self.visible)
+        self.departments = _department_index(departments)
+
+    def process(self, records: list[tabular.Record]) -> None:
+        existing = {
+            i.cert_no: i for i in Inspector.objects.filter(cert_no__in=[r.values["cert_no"] for r in records])
+        }
+        new: list[Inspector] = []
+        changed: dict[str, list[Inspector]] = {}
+        for record in records:
+            values = dict(record.values)
+            department = self.departments.get(str(values.get("department", "")).strip())
+            if department is None:
+                self.reject(
+                    record,
+                    "单位",
+                    values.get("department"),
+                    "不是您可管理的部门：请填写本部门（或下属所、队）在系统中的名称或简称",
+                )
+                continue
+            values["department"] = department
+            inspector = existing.get(values["cert_no"])
+            if inspector is None:
+                new.append(
+                    Inspector(
+                        cert_no=values["cert_no"], **{k: v for k, v in values.items() if k in self.fields}
+                    )
+                )
+                self.outcome.new += 1
+            elif not self.update_existing:
+                self.reject(
+                    record,
+                    "执法证号",
+                    values["cert_no"],
+                    "该执法证号已在名录库中；如需更新，请勾选“更新已有记录”",
+                )
+            elif self.visible is not None and inspector.department_id not in self.visible:
+                self.reject(
+                    record, "执法证号", values["cert_no"], "该执法证号属于其他部门的人员，不能由本部门更新"
+                )
+            else:
+                fields = self._apply(inspector, values)
+                if fields:
+                    self.outcome.updated += 1
+                    for name in fields:
+                        changed.setdefault(name, []).append(inspector)
+                else:
+                    self.outcome.unchanged += 1
+        if self.write:
+            Inspector.objects.bulk_create(new, batch_size=BATCH)
+            for name, inspectors in changed.items():
+                Inspector.objects.bulk_update(inspectors, [name], batch_size=BATCH)
+
+
+class _ItemHandler(_Handler):
+    fields = (
+        "name",
+        "basis",
+        "object_type",
+        "category",
+        "methods",
+        "department",
+        "default_rate_bp",
+        "plan_note",
+        "period_note",
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        departments = Department.objects.filter(is_active=True)
+        if not self.system and self.visible is not None:
+            departments = departments.filter(pk__in=self.visible)
+        self.departments = _department_index(departments)
+        self.default_codes = ResultCodeSet.objects.filter(code="joint-2025").first()
+
+    def process(self, records: list[tabular.Record]) -> None:
+        existing = {
+            i.code: i for i in InspectionItem.objects.filter(code__in=[r.values["code"] for r in records])
+        }
+        for record in records:
+            values = dict(record.values)
+            department = self.departments.get(str(values.get("department", "")).strip())
+            if department is None:
+                self.reject(record, "检查主体", values.get("department"), "不是您可维护抽查事项的部门")
+                continue
+            values["department"] = department
+            item = existing.get(values["code"])
+            if item is None:
+                item = InspectionItem(
+                    code=values["code"],
+                    result_code_set=self.default_codes,
+                    **{k: v for k, v in values.items() if k in self.fields},
+                )
+                self.outcome.new += 1
+            elif not self.update_existing:
+                self.reject(
+                    record, "事项编码", values["code"], "该事项编码已存在；如需更新，请勾选“更新已有记录”"
+                )
+                continue
+            elif self._apply(item, values):
+                self.outcome.updated += 1
+            else:
+                self.outcome.unchanged += 1
+                continue
+            if self.write:
+                item.save()
+
+
+class _ConflictHandler(_Handler):
+    def process(self, records: list[tabular.Record]) -> None:
+        inspectors = Inspector.objects.filter(cert_no__in=[r.values["cert_no"] for r in records])
+        if self.visible is not None:
+            inspectors = inspectors.filter(department_id__in=self.visible)
+        by_cert = {i.cert_no: i for i in inspectors}
+        codes = [r.values["entity_code"] for r in records]
+        by_code = {e.uscc: e for e in Entity.objects.filter(uscc__in=codes)}
+        by_code.update({e.reg_no: e for e in Entity.objects.filter(reg_no__in=codes) if e.reg_no})
+        existing = {
+            (c.inspector_id, c.entity_id): c
+            for c in Conflict.objects.filter(
+                inspector__in=list(by_cert.values()), entity__in=list(by_code.values())
+            )
+        }
+        for record in records:
+            values = record.values
+            inspector, entity = by_cert.get(values["cert_no"]), by_code.get(values["entity_code"])
+            if inspector is None:
+                self.reject(record, "执法证号", values["cert_no"], "本部门执法检查人员名录库中没有此执法证号")
+                continue
+            if entity is None:
+                self.reject(
+                    record, "检查对象统一社会信用代码", values["entity_code"], "检查对象名录库中没有此代码"
+                )
+                continue
+            conflict = existing.get((inspector.pk, entity.pk))
+            if conflict is None:
+                self.outcome.new += 1
+                if self.write:
+                    Conflict.objects.create(
+                        inspector=inspector,
+                        entity=entity,
+                        reason=values["reason"],
+                        declared_on=values["declared_on"],
+                        declared_by=self.actor,
+                    )
+            elif conflict.reason == values["reason"] and conflict.declared_on == values["declared_on"]:
+                self.outcome.unchanged += 1
+            elif not self.update_existing:
+                self.reject(
+                    record, "执法证号", values["cert_no"], "该回避申报已存在；如需更新，请勾选“更新已有记录”"
+                )
+            else:
+                self.outcome.updated += 1
+                if self.write:
+                    conflict.reason, conflict.declared_on = values["reason"], values["declared_on"]
+                    conflict.save(update_fields=["reason", "declared_on"])
+
+
+HANDLERS: dict[str, type[_Handler]] = {
+    "entities": _EntityHandler,
+    "inspectors": _InspectorHandler,
+    "items": _ItemHandler,
+    "conflicts": _ConflictHandler,
+}
+
+
+def register_import(
+    *,
+    kind: str,
+    source: str | Path | BinaryIO,
+    filename: str,
+    actor: Any,
+    update_existing: bool = False,
+    valid_rows_only: bool = False,
+    mark_missing: str | None = None,
+    commit: bool = True,
+    directory: Department | None = None,
+    report: Report | None = None,
+    max_bytes: int | None = None,
+) -> ImportOutcome:
+    """Validate (and with `commit`, import) one file. Nothing is written unless every row is valid or
+    `valid_rows_only` was chosen; the audit event records which."""
+    spec, title = KINDS[kind]
+    outcome = ImportOutcome(kind=kind, filename=filename, valid_rows_only=valid_rows_only)
+    if directory is None and actor is not None and getattr(actor, "department", None) is not None:
+        directory = root_of(actor.department)
+    if mark_missing is not None and (
+        kind != "entities" or mark_missing not in MARK_MISSING or directory is None
+    ):
+        outcome.file_error = "“未列入文件的对象标记为注销/迁出”只适用于检查对象名录，且须指定本部门名录库。"
+        return outcome
+    limits = tabular.Limits(max_file_bytes=max_bytes) if max_bytes else tabular.DEFAULT_LIMITS
+    try:
+        with transaction.atomic():
+            with tabular.open_table(source, filename, limits=limits) as table:
+                reader = tabular.read_records(table, spec, errors=outcome.errors)
+                outcome.warnings = reader.warnings()
+                handler = HANDLERS[kind](outcome, actor, update_existing, commit, directory)
+                for count, record in enumerate(reader, start=1):
+                    handler.add(record)
+                    if report is not None and count % 5000 == 0:
+                        report(int(reader.progress() * 900), f"已检查 {count} 行")
+                handler.finish()
+                outcome.rows = reader.data_rows
+            if mark_missing is not None and isinstance(handler, _EntityHandler):
+                outcome.marked = handler.mark_missing(MARK_MISSING[mark_missing])
+            if not commit or (outcome.errors and not valid_rows_only):
+                raise _Rollback
+            outcome.committed = True
+            audit_record(
+                actor=actor or "system",
+                action=f"import.{kind}",
+                object_type=f"import.{kind}",
+                object_id=filename[:64],
+                summary=f"导入{title}「{filename}」：{outcome.summary()}",
+                detail={
+                    **outcome.counts(),
+                    "update_existing": update_existing,
+                    "valid_rows_only": valid_rows_only,
+                    "mark_missing": mark_missing or "",
+                },
+            )
+    except _Rollback:
+        outcome.committed = False
+    except tabular.TabularError as error:
+        outcome.file_error = error.message
+        outcome.committed = False
+    return outcome
+
+
+EXPORT_HEADERS = {kind: spec.headers() for kind, (spec, _) in KINDS.items()}
+
+
+def export_rows(kind: str, queryset: Any) -> Iterable[list[Any]]:
+    """Rows of a register in the import template's column order, so an export re-imports unchanged."""
+    spec, _ = KINDS[kind]
+    if kind == "entities":
+        for e in queryset.select_related("jurisdiction").iterator(chunk_size=5000):
+            yield spec.export_row(
+                {
+                    **_fields(e, _EntityHandler.fields),
+                    "code": e.uscc or e.reg_no,
+                    "jurisdiction": e.jurisdiction.short_name or e.jurisdiction.name,
+                }
+            )
+    elif kind == "inspectors":
+        for i in queryset.select_related("department").iterator(chunk_size=5000):
+            yield spec.export_row(
+                {
+                    **_fields(i, _InspectorHandler.fields),
+                    "cert_no": i.cert_no,
+                    "department": i.department.short_name or i.department.name,
+                }
+            )
+    elif kind == "items":
+        for item in queryset.select_related("department"):
+            yield spec.export_row(
+                {
+                    **_fields(item, _ItemHandler.fields),
+                    "code": item.code,
+                    "department": item.department.short_name or item.department.name,
+                }
+            )
+    else:
+        for c in queryset.select_related("inspector", "entity"):
+            yield spec.export_row(
+                {
+                    "cert_no": c.inspector.cert_no,
+                    "inspector_name": c.inspector.name,
+                    "entity_code": c.entity.draw_key,
+                    "entity_name": c.entity.name,
+                    "reason": c.reason,
+                    "declared_on": c.declared_on,
+                }
+            )
+
+
+def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names if not isinstance(getattr(obj, name), (Department,))}
+
+
+def register_queryset(kind: str, actor: Any) -> Any:
+    from shuangsuiji.directory.selectors import (
+        conflicts_visible_to,
+        entities_visible_to,
+        inspectors_visible_to,
+    )
+
+    if kind == "entities":
+        return entities_visible_to(actor) if actor is not None else Entity.objects.all()
+    if kind == "inspectors":
+        return inspectors_visible_to(actor) if actor is not None else Inspector.objects.all()
+    if kind == "conflicts":
+        return conflicts_visible_to(actor) if actor is not None else Conflict.objects.all()
+    return InspectionItem.objects.all()
