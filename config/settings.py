@@ -107,7 +107,9 @@ def _database() -> dict[str, object]:
             )
         config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0))
         if config["ENGINE"] == "django.db.backends.postgresql":
-            config.setdefault("OPTIONS", {})
+            # JIT compilation costs ~200 ms on the big list scans and never pays back for these short
+            # queries (benchmarks/bench_entity_list.py).
+            config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
             config["CONN_HEALTH_CHECKS"] = True
         return dict(config)
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -6,5 +6,6 @@ urlpatterns = [
     path("staff/directory/", include("shuangsuiji.directory.urls")),
     path("staff/catalog/", include("shuangsuiji.catalog.urls")),
     path("staff/planning/", include("shuangsuiji.planning.urls")),
+    path("staff/audit/", include("shuangsuiji.audit.urls")),
     path("staff/draws/", include("shuangsuiji.draws.urls")),
 ]

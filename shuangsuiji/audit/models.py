@@ -18,8 +18,15 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField("序号", unique=True)
     occurred_at = models.DateTimeField("时间", db_index=True)
+    # No cascade and no constraint: deleting an account must never touch (or be blocked by) the log;
+    # `actor_name` keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField("操作人", max_length=150, blank=True)
     ip = models.CharField("来源地址", max_length=64, blank=True)

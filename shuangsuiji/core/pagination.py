@@ -57,18 +57,23 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet[Any], *, order: str = "-pk", size: int = PAGE_SIZE
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    order: str = "-pk",
+    size: int = PAGE_SIZE,
+    count_cap: int = COUNT_CAP,
 ) -> Page:
     filters = {str(k): str(v) for k, v in request.GET.items() if k not in _CURSORS and v}
-    counted = queryset.order_by()[: COUNT_CAP + 1].count()
-    page = Page([], min(counted, COUNT_CAP), counted > COUNT_CAP, filters)
+    page = Page([], 0, False, filters)
     if order != "-pk":
-        number = max(1, min(_int_param(request, "page") or 1, COUNT_CAP // size + 1))
+        number = max(1, min(_int_param(request, "page") or 1, count_cap // size + 1))
         start = (number - 1) * size
         rows = list(queryset.order_by(order, "pk")[start : start + size + 1])
         page.items = rows[:size]
         page.next_cursor = ("page", number + 1) if len(rows) > size else None
         page.prev_cursor = ("page", number - 1) if number > 1 else None
+        _count(page, queryset, first_page=number == 1, rows=len(rows), size=size, cap=count_cap)
         return page
     after, before = _int_param(request, "after"), _int_param(request, "before")
     if before is not None:
@@ -78,6 +83,7 @@ def paginate(
             page.next_cursor = ("after", page.items[-1].pk)
             if len(rows) > size:
                 page.prev_cursor = ("before", page.items[0].pk)
+        _count(page, queryset, first_page=False, rows=len(rows), size=size, cap=count_cap)
         return page
     base = queryset.filter(pk__lt=after) if after is not None else queryset
     rows = list(base.order_by("-pk")[: size + 1])
@@ -86,4 +92,15 @@ def paginate(
         page.next_cursor = ("after", page.items[-1].pk)
     if after is not None and page.items and queryset.filter(pk__gt=page.items[0].pk).exists():
         page.prev_cursor = ("before", page.items[0].pk)
+    _count(page, queryset, first_page=after is None, rows=len(rows), size=size, cap=count_cap)
     return page
+
+
+def _count(page: Page, queryset: QuerySet[Any], *, first_page: bool, rows: int, size: int, cap: int) -> None:
+    """A first page that is not full already knows the total: no COUNT at all. Otherwise count up to
+    `cap` rows, never the whole table."""
+    if first_page and rows <= size:
+        page.total, page.total_capped = rows, False
+        return
+    counted = queryset.order_by()[: cap + 1].count()
+    page.total, page.total_capped = min(counted, cap), counted > cap

@@ -40,8 +40,9 @@ def entity_search(user: Any, filters: EntityFilters) -> QuerySet[Entity]:
     if q:
         compact = q.replace(" ", "").upper()
         if _CODE_LIKE.match(compact):
-            # A code is looked up exactly (indexed), never by a scan.
-            qs = qs.filter(Q(uscc=compact) | Q(reg_no=compact))
+            # A code is looked up exactly on ONE unique index, chosen by its shape (an OR of the two
+            # lets SQLite's planner fall back to a full scan once statistics exist).
+            qs = qs.filter(uscc=compact) if len(compact) == 18 else qs.filter(reg_no=compact)
         else:
             qs = qs.filter(Q(name__contains=q) | Q(legal_representative=q))
     for field in ("status", "entity_type", "credit_risk_class", "fire_safety_category", "town"):

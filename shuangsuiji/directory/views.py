@@ -52,7 +52,10 @@ def entity_filters(request: HttpRequest) -> selectors.EntityFilters:
 @rule("directory.view")
 def entity_list(request: HttpRequest) -> HttpResponse:
     filters = entity_filters(request)
-    page = paginate(request, selectors.entity_search(request.user, filters))
+    # A free-text search counts at most 1,000 hits: enough to say "超过 1000 条" without scanning on.
+    page = paginate(
+        request, selectors.entity_search(request.user, filters), count_cap=1000 if filters.q else 10_000
+    )
     return render(
         request,
         "directory/entity_list.html",
