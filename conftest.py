@@ -34,10 +34,27 @@ def cast(db: Any) -> Cast:
     return Cast()
 
 
+def sign_in(client: Any, user: Any) -> Any:
+    """Sign a test client in as the user, second factor included where the user needs one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from shuangsuiji.accounts.second_factor import needs_second_factor
+
+    client.force_login(user)
+    if needs_second_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def client_for(client: Any, cast: Cast) -> Any:
     def login(username: str) -> Any:
-        client.force_login(cast[username])
-        return client
+        return sign_in(client, cast[username])
 
     return login

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "shuangsuiji.core",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shuangsuiji.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "shuangsuiji.core.permissions.RuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +146,7 @@ AXES_HTTP_RESPONSE_CODE = 403
 AXES_VERBOSE = False
 PASSWORD_MAX_AGE_DAYS = env_int("SHUANGSUIJI_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)  # 0 = never expires
 PASSWORD_HISTORY = 5
+OTP_TOTP_ISSUER = "双随机监管平台"
 # Lockout is per account, not per address: on a government intranet a whole bureau often shares one
 # NAT address, and locking it would lock everyone out (axes.W006 warns about exactly this choice).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from conftest import sign_in
+from shuangsuiji.accounts.roles import ADMIN_ROLES as ADMIN
 from shuangsuiji.accounts.rules import user_passes
 from shuangsuiji.catalog.models import InspectionItem
 from shuangsuiji.catalog.selectors import item_editable_by
@@ -43,6 +45,13 @@ def _objects() -> dict[str, Any]:
         "task": draft,
         "drawn": drawn,
         "member": draw.members.filter(active=True).first(),
+        "media": draws.ceremony_media_add(
+            actor=cast["scjg.manager"],
+            draw=draw,
+            upload=__import__("io").BytesIO(b"\xff\xd8\xff\xe0 photo"),
+            filename="现场.jpg",
+            size=12,
+        ),
         "change_pk": 999999,
         "job": _job(cast["scjg.manager"]),
         "batch": _batch(cast["scjg.manager"]),
@@ -163,6 +172,12 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "accounts:user_edit": ("accounts.manage", lambda o: {"pk": 1}, ALWAYS),
     "accounts:user_password": ("accounts.manage", lambda o: {"pk": 1}, ALWAYS),
     "accounts:lockouts": ("accounts.manage", lambda o: {}, ALWAYS),
+    "accounts:second_factor": ("authenticated", lambda o: {}, ALWAYS),
+    "accounts:second_factor_qr": (
+        "authenticated",
+        lambda o: {},
+        lambda user, o: 403 if user.role_set & ADMIN else 200,
+    ),
     "audit:event_list": ("audit.view", lambda o: {}, ALWAYS),
     "audit:verify": ("audit.view", lambda o: {}, ALWAYS),
     "audit:export": ("audit.view", lambda o: {}, ALWAYS),
@@ -219,6 +234,8 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "draws:announcement": ("draws.view", lambda o: {"pk": o["drawn"].pk}, _task_visible("drawn")),
     "draws:ceremony": ("draws.run", lambda o: {"pk": o["drawn"].pk}, _ceremony),
     "draws:result": ("draws.view", lambda o: {"pk": o["drawn"].pk}, _task_visible("drawn")),
+    "draws:media_upload": ("draws.run", lambda o: {"pk": o["drawn"].pk}, _post_only),
+    "draws:media_file": ("draws.view", lambda o: {"pk": o["drawn"].pk, "media_pk": o["media"].pk}, _bundle),
     "draws:substitute": (
         "draws.run",
         lambda o: {"pk": o["drawn"].pk, "member_pk": o["member"].pk},
@@ -288,7 +305,7 @@ def expected(user: Any, name: str, objects: dict[str, Any]) -> int:
 def test_each_role_gets_exactly_what_the_rules_say(client: Any, cast: Any, username: str) -> None:
     objects = _objects()
     user = cast[username]
-    client.force_login(user)
+    sign_in(client, user)
     mismatches = []
     for name, (_, kwargs, _) in MATRIX.items():
         url = reverse(name, kwargs=kwargs(objects))

@@ -15,4 +15,6 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
     path("lockouts/", views.lockouts, name="lockouts"),
+    path("second-factor/", views.second_factor, name="second_factor"),
+    path("second-factor/qr.svg", views.second_factor_qr, name="second_factor_qr"),
 ]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -146,3 +146,48 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         "-attempt_time"
     )
     return render(request, "accounts/lockouts.html", {"attempts": attempts})
+
+
+@rule(AUTHENTICATED)
+def second_factor(request: HttpRequest) -> HttpResponse:
+    from base64 import b32encode
+
+    from shuangsuiji.accounts.second_factor import current_token, device_for, second_factor_verify
+    from shuangsuiji.audit.services import client_ip
+
+    device = device_for(request.user)
+    error = ""
+    if request.method == "POST":
+        if second_factor_verify(
+            request=request, token=request.POST.get("token", "")[:12], ip=client_ip(request)
+        ):
+            target = request.GET.get("next", "")
+            return redirect(target if target.startswith("/staff/") and "//" not in target else "core:home")
+        error = "验证码不正确、已过期或尝试过于频繁：请稍候片刻，输入身份验证器当前显示的 6 位数字。"
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {
+            "device": device,
+            "error": error,
+            "secret": b32encode(device.bin_key).decode(),
+            "demo_token": current_token(device) if settings.DEBUG else "",
+        },
+    )
+
+
+@rule(AUTHENTICATED)
+def second_factor_qr(request: HttpRequest) -> HttpResponse:
+    """The enrolment QR code as SVG (served from our origin: the CSP allows no data: scripts)."""
+    import io
+
+    import segno
+
+    from shuangsuiji.accounts.second_factor import device_for
+
+    device = device_for(request.user)
+    if device.confirmed:
+        raise PermissionDenied("身份验证器已绑定。")
+    buffer = io.BytesIO()
+    segno.make(device.config_url, error="m").save(buffer, kind="svg", scale=4)
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")

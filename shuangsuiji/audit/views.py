@@ -61,7 +61,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
             ip=client_ip(request),
             summary=f"导出审计日志 {start or '开始'} 至 {end or '现在'}（{fmt}）",
         )
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    handle = tempfile.TemporaryFile()
     rows = export_rows(events_between(start, end, request.GET.get("action", "")[:64]))
     if fmt == "csv":
         tabular.write_csv(handle, HEADERS, rows)

@@ -21,7 +21,7 @@ from shuangsuiji.accounts.roles import Role
 from shuangsuiji.audit.services import audit_record
 from shuangsuiji.directory.models import Conflict, Entity, Inspector
 from shuangsuiji.draws import eligibility
-from shuangsuiji.draws.models import Draw, DrawChange, DrawSelection, TeamMember, Witness
+from shuangsuiji.draws.models import CeremonyMedia, Draw, DrawChange, DrawSelection, TeamMember, Witness
 from shuangsuiji.planning.models import Plan, Task
 
 
@@ -141,6 +141,33 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
         },
     )
     return draw
+
+
+@transaction.atomic
+def ceremony_media_add(
+    *, actor: Any, draw: Draw, upload: IO[bytes], filename: str, size: int
+) -> CeremonyMedia:
+    """Photos or video of the ceremony (003: 留下影像资料), kept with their checksum."""
+    from shuangsuiji.core.uploads import store_upload
+
+    stored = store_upload(upload, folder=f"ceremony/task-{draw.task_id}", size=size)
+    media = CeremonyMedia.objects.create(
+        draw=draw,
+        file=stored.name,
+        original_name=Path(filename).name[:200],
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="draw.media",
+        obj=draw,
+        summary=f"上传抽取影像资料 {media.original_name}",
+        detail={"sha256": stored.sha256, "size": stored.size, "type": stored.content_type},
+    )
+    return media
 
 
 @transaction.atomic

@@ -5,7 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,7 +18,7 @@ from shuangsuiji.core.permissions import rule
 from shuangsuiji.directory.models import Inspector
 from shuangsuiji.draws import eligibility, jobs, selectors, services
 from shuangsuiji.draws.forms import EntropyForm, ReceiveForm, ReplacementForm, SubstituteForm, WitnessForm
-from shuangsuiji.draws.models import Draw, DrawChange, DrawSelection, TeamMember
+from shuangsuiji.draws.models import CeremonyMedia, Draw, DrawChange, DrawSelection, TeamMember
 from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.selectors import plan_editable_by, plans_visible_to, tasks_visible_to
 
@@ -123,11 +125,52 @@ def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "draw": draw,
             "witnesses": draw.witnesses.all(),
+            "media": draw.media.all(),
             "witness_form": witness_form,
             "entropy_form": entropy_form,
             "strata": services.committed_strata(draw),
         },
     )
+
+
+@rule("draws.run")
+@require_POST
+def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task(request, pk)
+    _runs(request, task)
+    upload = request.FILES.get("media")
+    if upload is None:
+        messages.error(request, "请选择要上传的照片或视频。")
+    else:
+        try:
+            services.ceremony_media_add(
+                actor=request.user,
+                draw=_draw(task),
+                upload=upload,
+                filename=upload.name or "",
+                size=upload.size or 0,
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, f"已上传 {upload.name}。")
+    return redirect((request.POST.get("back") == "result" and "draws:result") or "draws:ceremony", pk=task.pk)
+
+
+@rule("draws.view")
+def media_file(request: HttpRequest, pk: int, media_pk: int) -> HttpResponseBase:
+    task = _task(request, pk)
+    if not selectors.sees_whole_list(request.user, task):
+        raise PermissionDenied("无权查看抽取影像资料。")
+    media = get_object_or_404(CeremonyMedia, pk=media_pk, draw__task=task)
+    response = FileResponse(
+        open(default_storage.path(media.file.name), "rb"),
+        as_attachment=True,
+        filename=media.original_name,
+        content_type=media.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @rule("draws.view")
@@ -172,6 +215,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
                 "selection", "out_inspector", "in_inspector", "approved_by", "department"
             ).order_by("seq", "pk"),
             "witnesses": draw.witnesses.all(),
+            "media": draw.media.all(),
             "pending": [
                 c
                 for c in draw.changes.filter(state=DrawChange.State.PENDING).select_related(

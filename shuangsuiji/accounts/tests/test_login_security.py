@@ -74,3 +74,40 @@ def test_a_password_set_by_the_security_admin_must_be_changed_at_first_sign_in(
     services.user_set_password(actor=cast["scjg.secadmin"], user=cast["cg.manager"], password="Reset#2026ok")
     response = client_for("cg.manager").get("/staff/")
     assert response.status_code == 302 and response["Location"] == "/staff/accounts/password/"
+
+
+def test_admin_roles_must_enrol_and_verify_a_second_factor(client: Any, cast: Any, settings: Any) -> None:
+    from shuangsuiji.accounts.second_factor import current_token, device_for
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp delays retries after a failure; not what this tests
+    admin = cast["scjg.sysadmin"]
+    client.force_login(admin)
+    response = client.get("/staff/accounts/departments/")
+    assert response.status_code == 302 and response["Location"].startswith("/staff/accounts/second-factor/")
+    page = client.get("/staff/accounts/second-factor/")
+    assert "扫描下方二维码" in page.content.decode()
+    assert client.get("/staff/accounts/second-factor/qr.svg")["Content-Type"] == "image/svg+xml"
+    wrong = client.post(
+        "/staff/accounts/second-factor/?next=/staff/accounts/departments/", {"token": "000000"}
+    )
+    assert "验证码不正确" in wrong.content.decode() or current_token(device_for(admin)) == "000000"
+    right = client.post(
+        "/staff/accounts/second-factor/?next=/staff/accounts/departments/",
+        {"token": current_token(device_for(admin))},
+    )
+    assert right.status_code == 302 and right["Location"] == "/staff/accounts/departments/"
+    assert client.get("/staff/accounts/departments/").status_code == 200
+    assert AuditEvent.objects.filter(
+        action="login.second_factor", success=True, actor_name="scjg.sysadmin"
+    ).exists()
+
+
+def test_business_roles_are_not_forced_but_an_enrolled_device_is_required(client: Any, cast: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    manager = cast["cg.manager"]
+    client.force_login(manager)
+    assert client.get("/staff/directory/entities/").status_code == 200
+    TOTPDevice.objects.create(user=manager, name="x", confirmed=True)
+    client.force_login(manager)
+    assert client.get("/staff/directory/entities/").status_code == 302

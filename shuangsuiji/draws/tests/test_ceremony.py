@@ -347,3 +347,31 @@ def test_industry_strata_follow_the_scope_and_draw(cast: Any) -> None:
     }
     drawn_catering = set(draw.selections.filter(stratum="餐饮服务").values_list("key", flat=True))
     assert drawn_catering == eligible_catering and Entity.objects.filter(uscc__in=drawn_catering).exists()
+
+
+def test_ceremony_media_are_checked_by_content_and_served_as_attachments(cast: Any, client_for: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    task = make_joint_task(cast)
+    services.draw_commit(actor=cast["scjg.manager"], task=task)
+    client = client_for("scjg.manager")
+    fake = client.post(
+        f"/staff/draws/tasks/{task.pk}/media/",
+        {"media": SimpleUploadedFile("photo.jpg", b"<html><script>alert(1)</script>")},
+    )
+    assert fake.status_code == 302 and not Draw.objects.get(task=task).media.exists()
+    photo = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+    client.post(
+        f"/staff/draws/tasks/{task.pk}/media/", {"media": SimpleUploadedFile("../../现场.jpg", photo)}
+    )
+    media = Draw.objects.get(task=task).media.get()
+    assert (
+        media.original_name == "现场.jpg" and media.content_type == "image/jpeg" and len(media.sha256) == 64
+    )
+    served = client.get(f"/staff/draws/tasks/{task.pk}/media/{media.pk}/")
+    assert (
+        served["Content-Disposition"].startswith("attachment")
+        and served["X-Content-Type-Options"] == "nosniff"
+    )
+    assert b"".join(served.streaming_content) == photo
+    assert client_for("yjj.manager").get(f"/staff/draws/tasks/{task.pk}/media/{media.pk}/").status_code == 404
