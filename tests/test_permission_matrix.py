@@ -54,6 +54,9 @@ def _objects() -> dict[str, Any]:
         ),
         "change_pk": 999999,
         "job": _job(cast["scjg.manager"]),
+        "override": __import__("shuangsuiji.core.models", fromlist=["x"]).WorkdayOverride.objects.create(
+            date=__import__("datetime").date(2027, 1, 1), workday=False
+        ),
         "batch": _batch(cast["scjg.manager"]),
         "entity": entity,
         "inspector": Inspector.objects.filter(department__code="SCJG-CG").first(),
@@ -162,6 +165,8 @@ def _bundle(user: Any, o: dict[str, Any]) -> int:
 
 MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] = {
     "core:home": ("authenticated", lambda o: {}, ALWAYS),
+    "core:workdays": ("workdays.manage", lambda o: {}, ALWAYS),
+    "core:workday_delete": ("workdays.manage", lambda o: {"pk": o["override"].pk}, ALWAYS),
     "core:job": ("authenticated", lambda o: {"pk": o["job"].pk}, lambda user, o: user == o["job"].created_by),
     "accounts:password_change": ("authenticated", lambda o: {}, ALWAYS),
     "accounts:department_list": ("departments.view", lambda o: {}, ALWAYS),

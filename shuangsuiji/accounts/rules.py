@@ -31,6 +31,7 @@ RULES: dict[str, frozenset[Role]] = {
     "departments.manage": frozenset({Role.SYSADMIN}),
     "accounts.manage": frozenset({Role.SECADMIN}),
     "audit.view": frozenset({Role.AUDITADMIN}),
+    "workdays.manage": frozenset({Role.SYSADMIN}),
 }
 
 

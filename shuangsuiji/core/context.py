@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         "系统管理",
         [
             ("部门管理", "accounts:department_list", "departments.view"),
+            ("节假日与工作日", "core:workdays", "workdays.manage"),
             ("账号管理", "accounts:user_list", "accounts.manage"),
             ("登录锁定", "accounts:lockouts", "accounts.manage"),
             ("审计日志", "audit:event_list", "audit.view"),

@@ -42,3 +42,41 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+
+class WorkdayOverride(models.Model):
+    """An administrator's correction to the holiday calendar: the State Council publishes next year's
+    schedule each November and the library may lag, so a date can be declared a working day or a day off."""
+
+    date = models.DateField("日期", unique=True)
+    workday = models.BooleanField("是工作日")
+    note = models.CharField("依据/说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作日调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {'上班' if self.workday else '休息'}"
+
+
+class WorkdayYear(models.Model):
+    """A year whose schedule the administrators have entered completely: days without an override then
+    follow the weekday rule without being flagged as uncertain."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    note = models.CharField("依据", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "已录入节假日安排的年度"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -1,0 +1,24 @@
+import argparse
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from shuangsuiji.core.models import WorkdayOverride, WorkdayYear
+from shuangsuiji.workdays.cli import workdays_main
+
+
+class Command(BaseCommand):
+    help = "工作日计算：workdays add 日期 N；workdays between 日期A 日期B（含管理员维护的调整表）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        overrides = dict(WorkdayOverride.objects.values_list("date", "workday"))
+        years = list(WorkdayYear.objects.values_list("year", flat=True))
+        code = workdays_main(
+            options["rest"], overrides, complete_years=years, stdout=self.stdout._out, stderr=self.stderr._out
+        )
+        if code:
+            sys.exit(code)
