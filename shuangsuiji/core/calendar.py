@@ -20,7 +20,7 @@ def work_calendar() -> WorkCalendar:
 
 @transaction.atomic
 def workday_override_set(*, actor: Any, day: date, workday: bool, note: str = "") -> WorkdayOverride:
-    override, created = WorkdayOverride.objects.update_or_create(
+    override, _ = WorkdayOverride.objects.update_or_create(
         date=day, defaults={"workday": workday, "note": note.strip(), "created_by": actor}
     )
     audit_record(

@@ -17,8 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         overrides = dict(WorkdayOverride.objects.values_list("date", "workday"))
         years = list(WorkdayYear.objects.values_list("year", flat=True))
-        code = workdays_main(
-            options["rest"], overrides, complete_years=years, stdout=self.stdout._out, stderr=self.stderr._out
-        )
+        out: Any = self.stdout._out  # the underlying text streams, not Django's styling wrappers
+        err: Any = self.stderr._out
+        code = workdays_main(options["rest"], overrides, complete_years=years, stdout=out, stderr=err)
         if code:
             sys.exit(code)
