@@ -98,7 +98,7 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             if user is None:
                 if not data["password"]:
-                    raise ValidationError({"password": "请设置初始密码。"})  # nosec B105 — a message, not a password
+                    raise ValidationError({"password": "请设置初始密码。"})  # nosec B105
                 user = services.user_create(actor=request.user, **data)
             else:
                 services.user_update(

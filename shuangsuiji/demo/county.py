@@ -39,7 +39,8 @@ from shuangsuiji.directory.models import (
     Status,
 )
 
-DEMO_PASSWORD = "Ssj@demo2026"  # noqa: S105  # nosec B105 — printed by `shuangsuiji demo`; refused outside debug mode
+# Printed by `shuangsuiji demo`; refused outside debug mode (accounts.passwords, accounts.forms).
+DEMO_PASSWORD = "Ssj@demo2026"  # noqa: S105  # nosec B105
 DISTRICT = "洛阳市偃师区"
 
 # Market-regulation stations and the real towns/streets of 偃师区 each covers.
@@ -905,7 +906,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         if DemoLoad.objects.exists() or Department.objects.filter(code="SCJG").exists():
             return None
         seed = 20260302 + entities
-        rng = random.Random(seed)  # noqa: S311  # nosec B311 — deterministic demo data, not security
+        rng = random.Random(seed)  # noqa: S311  # nosec B311
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         departments = _departments()

@@ -1,5 +1,5 @@
 import os
-import subprocess  # nosec B404 — starts our own worker
+import subprocess  # nosec B404
 import sys
 from typing import Any
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"\n站点：http://127.0.0.1:{options['port']}/  （Ctrl+C 停止）\n")
         )
         # The background worker (big imports and draws) runs beside the site and stops with it.
-        worker = subprocess.Popen(  # nosec B603 — our own interpreter and module, fixed arguments
+        worker = subprocess.Popen(  # nosec B603
             [sys.executable, "-m", "shuangsuiji.cli", "db_worker", "--interval", "1", "--no-startup-delay"],
             env={
                 **os.environ,
