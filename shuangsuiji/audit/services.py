@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +13,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from shuangsuiji.audit.models import AuditEvent, AuditHead
+
+# "From where" for every event: the request's address, set by the middleware for the request's duration,
+# so services need not pass it down.
+REQUEST_IP: ContextVar[str] = ContextVar("audit_request_ip", default="")
+
+
+class RequestAddressMiddleware:
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        token = REQUEST_IP.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            REQUEST_IP.reset(token)
+
 
 # Never let a secret reach the log, whatever a caller passes in `detail`.
 _SECRET_FIELDS = {
@@ -87,6 +106,7 @@ def audit_record(
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     actor_name = actor.get_username() if actor_id else (str(actor) if isinstance(actor, str) else "")
     clean_detail = _scrub(detail or {})
+    ip = ip or REQUEST_IP.get()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq = head.seq + 1

@@ -111,3 +111,11 @@ def test_business_roles_are_not_forced_but_an_enrolled_device_is_required(client
     TOTPDevice.objects.create(user=manager, name="x", confirmed=True)
     client.force_login(manager)
     assert client.get("/staff/directory/entities/").status_code == 302
+
+
+def test_sessions_end_after_thirty_idle_minutes(client_for: Any, settings: Any) -> None:
+    client = client_for("cg.manager")
+    client.get("/staff/")
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    age = client.session.get_expiry_age()
+    assert 29 * 60 < age <= 30 * 60

@@ -40,6 +40,7 @@ def test_manager_creates_an_entity_listed_in_their_bureau_with_an_audit_event(
     assert AuditEvent.objects.count() == before + 1
     assert event.action == "entity.create" and event.actor_id == cast["cg.manager"].pk
     assert event.object_id == str(entity.pk)
+    assert event.ip == "127.0.0.1"  # "from where", without the service being told
 
 
 def test_wrong_check_digit_writes_nothing(client_for: Any, cast: Any) -> None:
