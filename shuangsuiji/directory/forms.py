@@ -14,26 +14,7 @@ from shuangsuiji.directory.models import Conflict, Entity, Inspector
 class EntityForm(forms.ModelForm[Entity]):
     class Meta:
         model = Entity
-        fields = [
-            "name",
-            "uscc",
-            "reg_no",
-            "legal_representative",
-            "address",
-            "town",
-            "registration_authority",
-            "jurisdiction",
-            "entity_type",
-            "industry",
-            "status",
-            "established_on",
-            "credit_risk_class",
-            "fire_safety_category",
-            "building_category",
-            "occupancy",
-            "scale",
-            "fire_facilities",
-        ]
+        fields = list(Entity.EDITABLE_FIELDS)
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"uscc": "18 位；全角字符和空格会自动转换、去除。无统一社会信用代码的填写注册号。"}
 
@@ -66,18 +47,7 @@ class EntityForm(forms.ModelForm[Entity]):
 class InspectorForm(forms.ModelForm[Inspector]):
     class Meta:
         model = Inspector
-        fields = [
-            "name",
-            "gender",
-            "department",
-            "post",
-            "title_category",
-            "specialties",
-            "cert_no",
-            "years_of_service",
-            "qualified",
-            "on_duty",
-        ]
+        fields = list(Inspector.EDITABLE_FIELDS)
 
     def __init__(self, *args: Any, departments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

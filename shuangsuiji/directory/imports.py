@@ -22,6 +22,7 @@ from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.selectors import root_of, visible_department_ids
 from shuangsuiji.audit.services import audit_record
 from shuangsuiji.catalog.models import InspectionItem, ResultCodeSet
+from shuangsuiji.catalog.services import FIELDS as ITEM_FIELDS
 from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector, Status
 
 BATCH = 2000
@@ -151,24 +152,7 @@ class _Handler:
 
 
 class _EntityHandler(_Handler):
-    fields = (
-        "name",
-        "legal_representative",
-        "address",
-        "town",
-        "registration_authority",
-        "jurisdiction",
-        "entity_type",
-        "industry",
-        "status",
-        "established_on",
-        "credit_risk_class",
-        "fire_safety_category",
-        "building_category",
-        "occupancy",
-        "scale",
-        "fire_facilities",
-    )
+    fields = tuple(f for f in Entity.EDITABLE_FIELDS if f not in ("uscc", "reg_no"))
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -257,17 +241,7 @@ class _EntityHandler(_Handler):
 
 
 class _InspectorHandler(_Handler):
-    fields = (
-        "name",
-        "gender",
-        "department",
-        "post",
-        "title_category",
-        "specialties",
-        "years_of_service",
-        "qualified",
-        "on_duty",
-    )
+    fields = tuple(f for f in Inspector.EDITABLE_FIELDS if f != "cert_no")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -328,17 +302,7 @@ class _InspectorHandler(_Handler):
 
 
 class _ItemHandler(_Handler):
-    fields = (
-        "name",
-        "basis",
-        "object_type",
-        "category",
-        "methods",
-        "department",
-        "default_rate_bp",
-        "plan_note",
-        "period_note",
-    )
+    fields = tuple(f for f in ITEM_FIELDS if f not in ("code", "result_code_set", "is_active"))
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

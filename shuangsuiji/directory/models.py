@@ -124,6 +124,28 @@ class Entity(models.Model):
             )
         ]
 
+    # What a user may set by hand or by import (one list for the form, the services and the import).
+    EDITABLE_FIELDS = (
+        "name",
+        "uscc",
+        "reg_no",
+        "legal_representative",
+        "address",
+        "town",
+        "registration_authority",
+        "jurisdiction",
+        "entity_type",
+        "industry",
+        "status",
+        "established_on",
+        "credit_risk_class",
+        "fire_safety_category",
+        "building_category",
+        "occupancy",
+        "scale",
+        "fire_facilities",
+    )
+
     def __str__(self) -> str:
         return self.name
 
@@ -177,6 +199,19 @@ class Inspector(models.Model):
     class Meta:
         verbose_name = "执法检查人员"
         indexes = [models.Index(fields=["department", "qualified", "on_duty"])]
+
+    EDITABLE_FIELDS = (
+        "name",
+        "gender",
+        "department",
+        "post",
+        "title_category",
+        "specialties",
+        "cert_no",
+        "years_of_service",
+        "qualified",
+        "on_duty",
+    )
 
     def __str__(self) -> str:
         return f"{self.name}（{self.cert_no}）"

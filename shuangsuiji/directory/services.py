@@ -14,38 +14,8 @@ from shuangsuiji.accounts.selectors import root_of
 from shuangsuiji.audit.services import audit_record
 from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector
 
-ENTITY_FIELDS = (
-    "name",
-    "uscc",
-    "reg_no",
-    "legal_representative",
-    "address",
-    "town",
-    "registration_authority",
-    "jurisdiction",
-    "entity_type",
-    "industry",
-    "status",
-    "established_on",
-    "credit_risk_class",
-    "fire_safety_category",
-    "building_category",
-    "occupancy",
-    "scale",
-    "fire_facilities",
-)
-INSPECTOR_FIELDS = (
-    "name",
-    "gender",
-    "department",
-    "post",
-    "title_category",
-    "specialties",
-    "cert_no",
-    "years_of_service",
-    "qualified",
-    "on_duty",
-)
+ENTITY_FIELDS = Entity.EDITABLE_FIELDS
+INSPECTOR_FIELDS = Inspector.EDITABLE_FIELDS
 
 
 def _brief(obj: Any, fields: tuple[str, ...]) -> dict[str, str]:

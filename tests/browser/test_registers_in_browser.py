@@ -44,5 +44,5 @@ def test_wrong_check_digit_is_explained_in_chinese(page: Any) -> None:
     page.get_by_label("住所/经营场所").fill("洛阳市偃师区城关镇华夏路1号")
     page.get_by_label("登记机关").fill("洛阳市偃师区市场监督管理局")
     page.get_by_role("button", name="保存").click()
-    assert "校验位错误：末位应为 Q" in page.content()
+    assert "第18位应为“Q”" in page.content()
     assert not Entity.objects.filter(name="偃师区城关镇测试便利店").exists()

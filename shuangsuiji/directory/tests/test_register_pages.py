@@ -48,7 +48,7 @@ def test_wrong_check_digit_writes_nothing(client_for: Any, cast: Any) -> None:
     count = Entity.objects.count()
     response = _post_entity(client, cast, uscc="92410381MA4K07919A")
     assert response.status_code == 200
-    assert "校验位错误：末位应为 Q" in response.content.decode()
+    assert "第18位应为“Q”" in response.content.decode()
     assert Entity.objects.count() == count
 
 
