@@ -1,6 +1,7 @@
 import os
 import subprocess  # nosec B404
 import sys
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shuangsuiji.demo.county import demo_accounts, demo_load
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal where CJK characters take two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - shown)
 
 
 class Command(BaseCommand):
@@ -33,10 +40,14 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"已加载演示县区：{load.entities} 个检查对象。"))
         self.stdout.write("\n演示账号（密码相同）：")
-        self.stdout.write(f"  {'用户名':<16}{'密码':<14}{'角色':<10}部门")
+        self.stdout.write("  " + _pad("用户名", 17) + _pad("密码", 15) + _pad("角色", 14) + "部门")
         for account in demo_accounts():
             self.stdout.write(
-                f"  {account['username']:<19}{account['password']:<16}{account['role']:<10}{account['department']}"
+                "  "
+                + _pad(account["username"], 17)
+                + _pad(account["password"], 15)
+                + _pad(account["role"], 14)
+                + account["department"]
             )
         if options["no_serve"]:
             return
