@@ -43,7 +43,10 @@ class PasswordExpiryMiddleware:
         max_age = settings.PASSWORD_MAX_AGE_DAYS
         if max_age and user is not None and user.is_authenticated and request.path.startswith("/staff/"):
             changed = getattr(user, "password_changed_at", None)
-            allowed = (reverse("accounts:password_change"), reverse("accounts:logout"))
+            # The second factor comes first (SecondFactorMiddleware runs before this one): never send its
+            # pages here, or the two redirects would chase each other.
+            allowed = (reverse("accounts:password_change"), reverse("accounts:logout"),
+                       reverse("accounts:second_factor"), reverse("accounts:second_factor_qr"))
             if (
                 changed is None or changed < timezone.now() - timedelta(days=max_age)
             ) and request.path not in allowed:

@@ -119,3 +119,20 @@ def test_sessions_end_after_thirty_idle_minutes(client_for: Any, settings: Any) 
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
     age = client.session.get_expiry_age()
     assert 29 * 60 < age <= 30 * 60
+
+
+def test_a_new_admin_verifies_the_second_factor_then_changes_the_password_without_a_loop(
+        client: Any, cast: Any, settings: Any) -> None:
+    from shuangsuiji.accounts.second_factor import current_token, device_for
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    admin = cast["xfjy.auditor"]
+    User.objects.filter(pk=admin.pk).update(password_changed_at=None)  # as after an administrator's reset
+    client.force_login(admin)
+    first = client.get("/staff/audit/")
+    assert first["Location"].startswith("/staff/accounts/second-factor/")
+    assert client.get(first["Location"]).status_code == 200  # the page itself is reachable, no loop
+    verified = client.post(first["Location"], {"token": current_token(device_for(admin))})
+    then = client.get(verified["Location"])
+    assert then.status_code == 302 and then["Location"] == "/staff/accounts/password/"
+    assert client.get("/staff/accounts/password/").status_code == 200
