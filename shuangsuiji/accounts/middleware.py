@@ -45,8 +45,12 @@ class PasswordExpiryMiddleware:
             changed = getattr(user, "password_changed_at", None)
             # The second factor comes first (SecondFactorMiddleware runs before this one): never send its
             # pages here, or the two redirects would chase each other.
-            allowed = (reverse("accounts:password_change"), reverse("accounts:logout"),
-                       reverse("accounts:second_factor"), reverse("accounts:second_factor_qr"))
+            allowed = (
+                reverse("accounts:password_change"),
+                reverse("accounts:logout"),
+                reverse("accounts:second_factor"),
+                reverse("accounts:second_factor_qr"),
+            )
             if (
                 changed is None or changed < timezone.now() - timedelta(days=max_age)
             ) and request.path not in allowed:

@@ -8,4 +8,21 @@ def home_summary(*, user: Any) -> dict[str, Any]:
     if user.role_set & {"manager", "leader", "inspector", "oversight"}:
         summary["entity_count"] = entities_visible_to(user).order_by()[:100001].count()
         summary["inspector_count"] = inspectors_visible_to(user).count()
+    if "leader" in user.role_set:
+        from shuangsuiji.draws.models import DrawChange
+        from shuangsuiji.draws.services import leader_may_approve
+
+        pending = DrawChange.objects.filter(state=DrawChange.State.PENDING).select_related(
+            "draw__task", "selection__entity", "out_inspector", "in_inspector", "department"
+        )
+        summary["approvals"] = [c for c in pending if leader_may_approve(user, c)]
+    if "manager" in user.role_set:
+        from shuangsuiji.planning.models import Task
+        from shuangsuiji.planning.selectors import tasks_visible_to
+
+        summary["ready_tasks"] = list(
+            tasks_visible_to(user)
+            .filter(state__in=[Task.State.DRAFT, Task.State.COMMITTED])
+            .order_by("period_start")[:10]
+        )
     return summary

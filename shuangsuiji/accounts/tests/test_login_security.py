@@ -122,7 +122,8 @@ def test_sessions_end_after_thirty_idle_minutes(client_for: Any, settings: Any) 
 
 
 def test_a_new_admin_verifies_the_second_factor_then_changes_the_password_without_a_loop(
-        client: Any, cast: Any, settings: Any) -> None:
+    client: Any, cast: Any, settings: Any
+) -> None:
     from shuangsuiji.accounts.second_factor import current_token, device_for
 
     settings.OTP_TOTP_THROTTLE_FACTOR = 0

@@ -138,6 +138,12 @@ def test_whole_ceremony_verifies_with_the_shipped_verifier(cast: Any, tmp_path: 
         reason="执法回避：曾在该单位任职",
     )
     assert request.state == DrawChange.State.PENDING and request.seq is None
+    from django.test import Client
+
+    from conftest import sign_in
+
+    home = sign_in(Client(), cast["xfjy.leader"]).get("/staff/")
+    assert request in home.context["summary"]["approvals"]  # the leader finds it on the home page
     with pytest.raises(ValidationError):  # a leader of another department cannot approve
         services.replacement_decide(actor=cast["scjg.leader"], change=request, approve=True)
     approved = services.replacement_decide(actor=cast["xfjy.leader"], change=request, approve=True)
