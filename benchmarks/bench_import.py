@@ -318,7 +318,9 @@ def _child(task: dict[str, Any], queue: Any) -> None:
         connection.close()
     except BaseException as error:  # report, the parent prints it
         result = {"error": f"{error.__class__.__name__}: {error}", "traceback": traceback.format_exc()}
-    result["peak_mib"], result["maxrss_mib"] = _peak_mib()
+    if "peak_mib" not in result:
+        result["peak_mib"], result["maxrss_mib"] = _peak_mib()
+    result["load"] = os.getloadavg()[0]
     queue.put(json.dumps(result, ensure_ascii=False, default=str))
 
 
@@ -453,7 +455,36 @@ def task_floor(task: dict[str, Any]) -> dict[str, Any]:
             [scjg, now, first_id],
         )
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rows": rows, "entities": Entity.objects.count()}
+    peak, maxrss = _peak_mib()  # before the digest below, which is not part of the measurement
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "peak_mib": peak,
+        "maxrss_mib": maxrss,
+        "entities": Entity.objects.count(),
+        "digest": content_digest(),
+    }
+
+
+DIGEST_FIELDS = (
+    "name", "uscc", "reg_no", "legal_representative", "address", "town", "registration_authority",
+    "jurisdiction_id", "entity_type", "industry", "status", "established_on", "credit_risk_class",
+    "fire_safety_category", "building_category", "occupancy", "scale", "fire_facilities",
+)  # fmt: skip
+
+
+def content_digest() -> str:
+    """Order-independent digest of every entity's stored values and of the directory listings, to check
+    that floor, ours and the prototype leave the same register (run after the timed part)."""
+    import hashlib
+
+    from shuangsuiji.directory.models import DirectoryListing, Entity
+
+    total = 0
+    for row in Entity.objects.values_list(*DIGEST_FIELDS).iterator(chunk_size=20_000):
+        total += int.from_bytes(hashlib.blake2b(repr(row).encode(), digest_size=8).digest(), "big")
+    listings = DirectoryListing.objects.filter(department__code="SCJG").count()
+    return f"{total % 2**64:016x}/{listings}"
 
 
 class PhaseTimer:
@@ -550,8 +581,10 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
     from shuangsuiji.directory.models import DirectoryListing, Entity
 
     timer = PhaseTimer()
-    if task.get("variant") == "proto":
+    if task.get("variant", "").startswith("proto"):
         install_prototype(timer.add)
+    if task.get("variant") == "proto+ra":
+        install_read_ahead()
     if not task.get("profile"):
         timer.install(imports.HANDLERS["entities"])
     scjg = Department.objects.get(code="SCJG")
@@ -575,6 +608,7 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
     )
     seconds = time.perf_counter() - started
     result: dict[str, Any] = {"seconds": seconds, "rows": outcome.rows, "counts": outcome.counts()}
+    result["peak_mib"], result["maxrss_mib"] = _peak_mib()  # before the checks and the digest below
     if profiler is not None:
         profiler.disable()
         result["profile"] = profile_report(profiler)
@@ -588,6 +622,8 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"expected every row {expected}: {outcome.counts()}")
     result["entities"] = Entity.objects.count()
     result["added"] = result["entities"] - before
+    if not task.get("update") and not task.get("profile"):
+        result["digest"] = content_digest()
     result["listings"] = DirectoryListing.objects.filter(department=scjg).count()
     return result
 
@@ -694,8 +730,10 @@ def install_prototype(timer_add: Callable[[str, float], None]) -> None:
        COPY … FROM STDIN on PostgreSQL (ids taken from the sequence first, so their SCJG listings go by
        COPY too) and one executemany on SQLite (ids = max+1…, safe: the IMMEDIATE transaction holds the
        write lock) — instead of bulk_create's multi-row INSERT … RETURNING;
-    3. on re-import, directory listings are inserted only for entities not yet listed (one SELECT of the
-       batch's listed ids) instead of bulk_create(ignore_conflicts=True) for every touched entity.
+    3. on re-import, 管辖单位 is compared by id (``_apply`` read ``entity.jurisdiction``, which loads the
+       Department: one SELECT per existing row), and directory listings are inserted only for entities
+       not yet listed (one SELECT of the batch's listed ids) instead of bulk_create(ignore_conflicts=True)
+       for every touched entity.
     Validation, classification, messages and counts are unchanged.
     """
     from django.db import connection
@@ -712,6 +750,15 @@ def install_prototype(timer_add: Callable[[str, float], None]) -> None:
     cols = ", ".join(["id", "uscc", "reg_no", "jurisdiction_id", *columns, "created_at", "updated_at"])
 
     class FastEntityHandler(imports._EntityHandler):
+        def _apply(self, obj: Any, values: dict[str, Any]) -> list[str]:
+            # Compare 管辖单位 by id: getattr(entity, "jurisdiction") loads the Department, one SELECT a row.
+            department = values.pop("jurisdiction")
+            changed = super()._apply(obj, values)
+            if obj.jurisdiction_id != department.pk:
+                obj.jurisdiction = department
+                changed.append("jurisdiction")
+            return changed
+
         def process(self, records: list[tabular.Record]) -> None:
             usccs = [r.values["uscc"] for r in records if r.values.get("uscc")]
             regs = [r.values["reg_no"] for r in records if r.values.get("reg_no")]
@@ -791,11 +838,11 @@ def install_prototype(timer_add: Callable[[str, float], None]) -> None:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute(
-                        f"SELECT nextval(pg_get_serial_sequence('{entity_table}', 'id')) "
-                        "FROM generate_series(1, %s)",
+                        f"SELECT array(SELECT nextval(pg_get_serial_sequence('{entity_table}', 'id')) "
+                        "FROM generate_series(1, %s))",
                         [len(new)],
                     )
-                    ids = [row[0] for row in cursor.fetchall()]
+                    ids = cursor.fetchone()[0]
                     timer_add("ids (nextval)", time.perf_counter() - started)
                     started = time.perf_counter()
                     raw = cursor.cursor
@@ -844,6 +891,68 @@ def install_prototype(timer_add: Callable[[str, float], None]) -> None:
                 timer_add("INSERT DirectoryListing (executemany)", time.perf_counter() - started)
 
     imports.HANDLERS["entities"] = FastEntityHandler
+
+
+def install_read_ahead(chunk: int = 1000, depth: int = 10) -> None:
+    """Proposal 4: read and validate the file in a background thread, one bounded queue ahead of the
+    handler (≤ depth × chunk records). Parsing is Python (holds the GIL) while the handler mostly waits on
+    the database (COPY, queries: GIL released), so on 2 cores the two overlap. A change to the loop in
+    register_import (wrap the reader); here by wrapping tabular.read_records in this process."""
+    import queue
+    import threading
+
+    from shuangsuiji import tabular
+
+    original = tabular.read_records
+    done = object()
+    sys.setswitchinterval(0.0005)  # hand the GIL back quickly to the thread that waited on the database
+
+    class ReadAhead:
+        def __init__(self, reader: Any) -> None:
+            self._reader = reader
+
+        def __getattr__(self, name: str) -> Any:  # warnings(), progress(), data_rows, errors …
+            return getattr(self._reader, name)
+
+        def __iter__(self) -> Iterator[Any]:
+            q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+            stop = threading.Event()
+
+            def put(item: Any) -> bool:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        return True
+                    except queue.Full:
+                        continue
+                return False
+
+            def produce() -> None:
+                try:
+                    batch: list[Any] = []
+                    for record in self._reader:
+                        batch.append(record)
+                        if len(batch) >= chunk:
+                            if not put(batch):
+                                return
+                            batch = []
+                    put(batch)
+                    put(done)
+                except BaseException as error:  # re-raised in the consuming thread
+                    put(error)
+
+            thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+            thread.start()
+            try:
+                while (item := q.get()) is not done:
+                    if isinstance(item, BaseException):
+                        raise item
+                    yield from item
+            finally:
+                stop.set()
+                thread.join()
+
+    tabular.read_records = lambda *args, **kwargs: ReadAhead(original(*args, **kwargs))  # type: ignore[assignment]
 
 
 # ====================================================================================== parent side
@@ -957,10 +1066,10 @@ class Bench:
         task = {
             "kind": "ours",
             "env": env,
-            "variant": "proto" if variant != "as is" else "",
+            "variant": variant,
             **self.file_task(key),
         }
-        label = "ours" if variant == "as is" else "prototype"
+        label = {"as is": "ours", "proto": "prototype", "proto+ra": "prototype + read-ahead"}[variant]
         self.record(db, key, f"{label}: new rows", measure(task))
         if update:
             self.record(db, key, f"{label}: re-import (update, unchanged)", measure({**task, "update": True}))
@@ -989,7 +1098,7 @@ def find(results: list[dict[str, Any]], db: str, file: str, what: str) -> dict[s
 def print_table(results: list[dict[str, Any]], file_label: dict[str, str]) -> None:
     head = (
         f"{'db':10} {'file':22} {'measurement':36} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} "
-        f"{'x floor':>8} {'vs i-e':>8}"
+        f"{'x floor':>8} {'vs i-e':>8} {'load':>5}"
     )
     print(head)
     print("-" * len(head))
@@ -1006,11 +1115,12 @@ def print_table(results: list[dict[str, Any]], file_label: dict[str, str]) -> No
         vs_ie = f"{rate / (ie['rows'] / ie['seconds']):7.1f}x" if ie else "-"
         print(
             f"{DB_LABEL[r['db']]:10} {file_label[r['file']]:22} {r['what']:36} {r['rows']:>9,} {r['seconds']:>8.2f} "
-            f"{rate:>9,.0f} {r['peak_mib']:>8.0f} {x_floor:>8} {vs_ie:>8}"
+            f"{rate:>9,.0f} {r['peak_mib']:>8.0f} {x_floor:>8} {vs_ie:>8} {r.get('load', 0):5.1f}"
         )
     print(
         "x floor = seconds / the floor's seconds on the same file and database; vs i-e = rows/s ÷ django-import-"
-        "export's rows/s (10^5 CSV) on the same database; peak MB = the child's VmHWM (its own address space)."
+        "export's rows/s (10^5 CSV) on the same database; peak MB = the child's VmHWM (its own address space); "
+        "load = 1-min load average when the measurement ended (2 cores, shared machine)."
     )
 
 
@@ -1051,7 +1161,7 @@ def verdicts(results: list[dict[str, Any]], big: str, prefix: str) -> list[str]:
         peaks = [
             r["peak_mib"]
             for r in results
-            if r["db"] == db and r["what"].startswith(prefix) and "error" not in r
+            if r["db"] == db and r["what"].split(":")[0] == prefix and "error" not in r
         ]
         lines.append(
             f"  [{verdict(max(peaks) < TARGET_PEAK_MB)}] peak memory under 1 GB: max {max(peaks):.0f} MiB over "
@@ -1069,8 +1179,26 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100_000, help="rows of the CSV/GBK/xlsx files")
     parser.add_argument("--large", type=int, default=1_000_000, help="rows of the big CSV")
     parser.add_argument("--no-ie", dest="ie", action="store_false", help="skip django-import-export")
+    parser.add_argument(
+        "--ie-sqlite",
+        action="store_true",
+        help="django-import-export on SQLite too (~2 min; on with --quick)",
+    )
+    parser.add_argument(
+        "--large-reimport",
+        action="store_true",
+        help="also time the as-is re-import of the big CSV (one Department SELECT a row: ~10x the 10^5 figure)",
+    )
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument(
+        "--profile-small",
+        action="store_true",
+        help="profile the 10^5 CSV instead of the big one (saves ~5 min)",
+    )
     parser.add_argument("--no-proto", dest="proto", action="store_false", help="skip the prototype")
+    parser.add_argument(
+        "--read-ahead", action="store_true", help="also the prototype + a read-ahead thread (proposal 4)"
+    )
     parser.add_argument("--keep", type=Path, help="write the files here and keep them (and the databases)")
     args = parser.parse_args()
     large = 0 if args.quick else args.large
@@ -1113,18 +1241,21 @@ def main() -> None:
                   f"Django + app loaded, connected: peak {base[db]:.0f} MiB", flush=True)  # fmt: skip
             for key in ("csv", "gbk", "xlsx"):
                 bench.floor(db, key)
-                bench.ours(db, key, update=key != "gbk")
-            if args.ie:
+                bench.ours(db, key, update=key == "csv")
+            if args.ie and (db == "postgres" or args.ie_sqlite or args.quick):
                 bench.ie(db)
             if large:
                 bench.floor(db, "csv_large")
-                bench.ours(db, "csv_large")
+                bench.ours(db, "csv_large", update=args.large_reimport)
             if args.proto:
                 bench.ours(db, big, variant="proto")
+                if args.read_ahead:
+                    bench.ours(db, big, variant="proto+ra", update=False)
         profile: dict[str, Any] | None = None
+        profiled = "csv" if args.profile_small else big
         if args.profile and "postgres" in dbs:
-            print(f"\n== cProfile of ours, {file_label[big]}, PostgreSQL", flush=True)
-            profile = bench.profile("postgres", big)
+            print(f"\n== cProfile of ours, {file_label[profiled]}, PostgreSQL", flush=True)
+            profile = bench.profile("postgres", profiled)
         if not args.keep and "postgres" in dbs:
             _pg_admin(
                 f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
@@ -1137,6 +1268,7 @@ def main() -> None:
     )
     print_table(results, file_label)
     print("\n".join(notes))
+    print("\n".join(consistency_notes(results, file_label)))
     print("Baseline peak (Django + app + connection, nothing imported): "
           + ", ".join(f"{DB_LABEL[d]} {m:.0f} MiB" for d, m in base.items()))  # fmt: skip
     print("\nTargets (issue 3), as is:")
@@ -1144,30 +1276,63 @@ def main() -> None:
     if profile and "error" not in profile:
         prof = profile["profile"]
         print(
-            f"\n===== cProfile: ours, {file_label[big]} into PostgreSQL ({profile['seconds']:.1f} s under the profiler) ====="
+            f"\n===== cProfile: ours, {file_label[profiled]} into PostgreSQL ({profile['seconds']:.1f} s under the profiler) ====="
         )
         print("Own time by package:")
         for group, seconds in sorted(prof["groups"].items(), key=lambda kv: -kv[1]):
             print(f"  {group:52} {seconds:7.1f} s  {seconds / prof['total'] * 100:5.1f}%")
         print("\n".join(line for line in prof["text"].splitlines() if line.strip()))
-    proto = [r for r in results if r["what"].startswith(("ours", "prototype")) and r["file"] == big]
-    if any(r["what"].startswith("prototype") for r in proto):
+    if any(r["what"].startswith("prototype") for r in results):
         print(f"\n===== Prototype of the proposed imports.py changes (bench-only), {file_label[big]} =====")
         for db in dbs:
-            for suffix in ("new rows", "re-import (update, unchanged)"):
-                before = find(results, db, big, f"ours: {suffix}")
-                after = find(results, db, big, f"prototype: {suffix}")
-                floor = find(results, db, big, "floor (no validation)")
-                if before and after:
-                    print(
-                        f"  {DB_LABEL[db]:10} {suffix:30} {before['seconds']:7.1f} s -> {after['seconds']:7.1f} s "
-                        f"({before['seconds'] / after['seconds']:.2f}x faster; "
-                        + (f"{after['seconds'] / floor['seconds']:.2f}x floor; " if floor else "")
-                        + f"peak {before['peak_mib']:.0f} -> {after['peak_mib']:.0f} MiB)"
-                    )
-        print("\nTargets with the prototype:")
-        print("\n".join(verdicts(results, big, "prototype")))
+            floor = find(results, db, big, "floor (no validation)")
+            for label, suffix in (
+                ("prototype", "new rows"),
+                ("prototype + read-ahead", "new rows"),
+                ("prototype", "re-import (update, unchanged)"),
+            ):
+                before = find(results, db, big, f"ours: {suffix}") or find(
+                    results, db, "csv", f"ours: {suffix}"
+                )
+                after = find(results, db, big, f"{label}: {suffix}")
+                if not (before and after):
+                    continue
+                b_rate, a_rate = before["rows"] / before["seconds"], after["rows"] / after["seconds"]
+                where = "" if before["file"] == big else f" (as-is figure from the {file_label['csv']} file)"
+                print(
+                    f"  {DB_LABEL[db]:10} {label + ': ' + suffix:40} {b_rate:>8,.0f} -> {a_rate:>8,.0f} rows/s "
+                    f"({a_rate / b_rate:.1f}x); {after['seconds']:.1f} s"
+                    + (f", {after['seconds'] / floor['seconds']:.2f}x floor" if floor else "")
+                    + f"; peak {before['peak_mib']:.0f} -> {after['peak_mib']:.0f} MiB{where}"
+                )
+        for label in ("prototype", "prototype + read-ahead"):
+            lines = verdicts(results, big, label)
+            if lines:
+                print(f"\nTargets with {label}:")
+                print("\n".join(lines))
     print(f"\ntotal run time {time.perf_counter() - started_all:.0f} s")
+
+
+def consistency_notes(results: list[dict[str, Any]], file_label: dict[str, str]) -> list[str]:
+    lines = []
+    groups: dict[tuple[str, str], dict[str, str]] = {}
+    for r in results:
+        if r.get("digest"):
+            groups.setdefault((r["db"], r["file"]), {})[r["what"].split(":")[0].split(" (")[0]] = r["digest"]
+    for (db, file), digests in groups.items():
+        same = len(set(digests.values())) == 1
+        lines.append(
+            f"Stored register, {DB_LABEL[db]} {file_label[file]}: "
+            + ("identical" if same else "DIFFERENT")
+            + " for "
+            + ", ".join(f"{k} [{v}]" for k, v in digests.items())
+        )
+    gaps = [abs(r["peak_mib"] - r["maxrss_mib"]) for r in results if "peak_mib" in r and "maxrss_mib" in r]
+    if gaps:
+        lines.append(
+            f"ru_maxrss (RUSAGE_SELF) vs VmHWM: largest difference {max(gaps):.1f} MiB over {len(gaps)} runs"
+        )
+    return lines
 
 
 def xlsx_notes(files: dict[str, Path], small: int, large: int) -> list[str]:
