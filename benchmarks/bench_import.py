@@ -42,6 +42,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -56,7 +57,6 @@ sys.path.insert(0, str(ROOT))
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = "ssj_bench_import"
-PG_TEMPLATE = "ssj_bench_import_tpl"
 DB_LABEL = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 SEED = 20260303
 PERSON_POOL = 20_000
@@ -310,7 +310,15 @@ def _child(task: dict[str, Any], queue: Any) -> None:
         import django
 
         django.setup()
+        from django.conf import settings
         from django.db import connection
+
+        if not task.get("debug_sql"):
+            # SHUANGSUIJI_DEBUG=1 configures the app for a throwaway data dir; but with DEBUG Django also
+            # keeps the SQL of the last 9,000 queries and renders every statement again for that log (a
+            # 2,000-row bulk_create is ~0.5 MB of SQL): hundreds of MB and many seconds that production
+            # (DEBUG off) never pays, and that only the ORM path would pay here. --debug-sql keeps it.
+            settings.DEBUG = False
 
         if task["kind"] != "generate":
             connection.ensure_connection()
@@ -959,12 +967,26 @@ def install_read_ahead(chunk: int = 1000, depth: int = 10) -> None:
 
 
 def measure(task: dict[str, Any]) -> dict[str, Any]:
+    import queue as queues
+
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     process = ctx.Process(target=_child, args=(task, queue))
     process.start()
-    result: dict[str, Any] = json.loads(queue.get())
-    process.join()
+    try:
+        while True:
+            try:
+                result: dict[str, Any] = json.loads(queue.get(timeout=1))
+                break
+            except queues.Empty:
+                if not process.is_alive():
+                    result = {"error": f"child process died (exit code {process.exitcode})"}
+                    break
+        process.join()
+    finally:
+        if process.is_alive():  # interrupted: do not leave our child running
+            process.terminate()
+            process.join()
     if "error" in result:
         print(f"  ! {task['kind']} failed: {result['error']}\n{result.get('traceback', '')}", flush=True)
     return result
@@ -984,10 +1006,11 @@ class Bench:
         self.args, self.tmp, self.files = args, tmp, files
         self.results: list[dict[str, Any]] = []
         self.runs = 0
+        self.pg_db, self.pg_template = args.pg_db, f"{args.pg_db}_tpl"
 
     # -- databases
 
-    def env(self, db: str, data_dir: Path, name: str = PG_DB) -> dict[str, str]:
+    def env(self, db: str, data_dir: Path, name: str | None = None) -> dict[str, str]:
         env = {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "SHUANGSUIJI_DEBUG": "1",
@@ -995,19 +1018,16 @@ class Bench:
             "SHUANGSUIJI_LOG_LEVEL": "ERROR",
         }
         if db == "postgres":
-            env["DATABASE_URL"] = f"{PG_SERVER}/{name}"
+            env["DATABASE_URL"] = f"{PG_SERVER}/{name or self.pg_db}"
         return env
 
     def setup_template(self, db: str) -> float:
         data_dir = self.tmp / f"{db}-template"
         data_dir.mkdir()
         if db == "postgres":
-            _pg_admin(
-                f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-                f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)",
-                f"CREATE DATABASE {PG_TEMPLATE}",
-            )
-        result = measure({"kind": "setup", "env": self.env(db, data_dir, PG_TEMPLATE)})
+            self.drop_databases()
+            _pg_admin(f"CREATE DATABASE {self.pg_template}")
+        result = measure({"kind": "setup", "env": self.env(db, data_dir, self.pg_template)})
         if "error" in result:
             raise SystemExit(f"setup failed on {db}")
         return float(result["seconds"])
@@ -1019,8 +1039,8 @@ class Bench:
         data_dir.mkdir()
         if db == "postgres":
             _pg_admin(
-                f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-                f"CREATE DATABASE {PG_DB} TEMPLATE {PG_TEMPLATE}",
+                f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)",
+                f"CREATE DATABASE {self.pg_db} TEMPLATE {self.pg_template}",
             )
         else:
             shutil.copy(
@@ -1030,6 +1050,24 @@ class Bench:
         if previous.exists():
             shutil.rmtree(previous, ignore_errors=True)
         return self.env(db, data_dir)
+
+    def drop_databases(self) -> None:
+        _pg_admin(
+            f"DROP DATABASE IF EXISTS {self.pg_db} WITH (FORCE)",
+            f"DROP DATABASE IF EXISTS {self.pg_template} WITH (FORCE)",
+        )
+
+    def run(self, db: str, file: str, what: str, task: dict[str, Any]) -> dict[str, Any]:
+        """Fresh database (unless the task carries one), then the measurement; errors are recorded."""
+        try:
+            env = task.pop("env", None) or self.fresh(db)
+        except Exception as error:  # e.g. the template is in use by someone else's session
+            result: dict[str, Any] = {"error": f"fresh database: {error.__class__.__name__}: {error}"}
+            print(f"  ! {DB_LABEL[db]} {file} {what}: {result['error']}", flush=True)
+        else:
+            result = measure({**task, "env": env, "debug_sql": self.args.debug_sql})
+            result["env"] = env
+        return self.record(db, file, what, result)
 
     # -- measurements
 
@@ -1056,33 +1094,27 @@ class Bench:
         }
 
     def floor(self, db: str, key: str) -> None:
-        env = self.fresh(db)
-        self.record(
-            db, key, "floor (no validation)", measure({"kind": "floor", "env": env, **self.file_task(key)})
-        )
+        self.run(db, key, "floor (no validation)", {"kind": "floor", **self.file_task(key)})
 
     def ours(self, db: str, key: str, variant: str = "as is", update: bool = True) -> None:
-        env = self.fresh(db)
-        task = {
-            "kind": "ours",
-            "env": env,
-            "variant": variant,
-            **self.file_task(key),
-        }
+        task = {"kind": "ours", "variant": variant, **self.file_task(key)}
         label = {"as is": "ours", "proto": "prototype", "proto+ra": "prototype + read-ahead"}[variant]
-        self.record(db, key, f"{label}: new rows", measure(task))
-        if update:
-            self.record(db, key, f"{label}: re-import (update, unchanged)", measure({**task, "update": True}))
+        first = self.run(db, key, f"{label}: new rows", dict(task))
+        if update and "error" not in first:  # the re-import runs on the database the first run filled
+            self.run(
+                db,
+                key,
+                f"{label}: re-import (update, unchanged)",
+                {**task, "update": True, "env": first["env"]},
+            )
 
     def ie(self, db: str) -> None:
-        env = self.fresh(db)
-        self.record(
-            db, "csv", "django-import-export", measure({"kind": "ie", "env": env, **self.file_task("csv")})
-        )
+        self.run(db, "csv", "django-import-export", {"kind": "ie", **self.file_task("csv")})
 
     def profile(self, db: str, key: str) -> dict[str, Any]:
-        env = self.fresh(db)
-        return measure({"kind": "ours", "env": env, "profile": True, **self.file_task(key)})
+        entry = self.run(db, key, "cProfile", {"kind": "ours", "profile": True, **self.file_task(key)})
+        self.results.remove(entry)
+        return entry
 
 
 # ======================================================================================== reporting
@@ -1170,6 +1202,10 @@ def verdicts(results: list[dict[str, Any]], big: str, prefix: str) -> list[str]:
     return lines
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1200,11 +1236,22 @@ def main() -> None:
         "--read-ahead", action="store_true", help="also the prototype + a read-ahead thread (proposal 4)"
     )
     parser.add_argument("--keep", type=Path, help="write the files here and keep them (and the databases)")
+    parser.add_argument(
+        "--debug-sql",
+        action="store_true",
+        help="keep Django's DEBUG query log in the children (off by default)",
+    )
+    parser.add_argument(
+        "--pg-db",
+        default=PG_DB,
+        help=f"PostgreSQL database to drop and create (default {PG_DB}; template: <name>_tpl)",
+    )
     args = parser.parse_args()
     large = 0 if args.quick else args.large
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     started_all = time.perf_counter()
     os.nice(5)
+    signal.signal(signal.SIGTERM, _interrupt)  # e.g. `timeout`: stop the child, print what was measured
     with tempfile.TemporaryDirectory(prefix="ssj-bench-import-") as tmp_name:
         tmp = Path(tmp_name)
         file_dir = args.keep or tmp / "files"
@@ -1233,34 +1280,36 @@ def main() -> None:
         notes = xlsx_notes(files, args.small, large)
         bench = Bench(args, tmp, files)
         base: dict[str, float] = {}
-        for db in dbs:
-            print(f"\n== {DB_LABEL[db]}", flush=True)
-            setup_s = bench.setup_template(db)
-            base[db] = measure({"kind": "baseline", "env": bench.fresh(db)})["peak_mib"]
-            print(f"  template (migrate + demo_load(entities=100)) {setup_s:.1f} s; "
-                  f"Django + app loaded, connected: peak {base[db]:.0f} MiB", flush=True)  # fmt: skip
-            for key in ("csv", "gbk", "xlsx"):
-                bench.floor(db, key)
-                bench.ours(db, key, update=key == "csv")
-            if args.ie and (db == "postgres" or args.ie_sqlite or args.quick):
-                bench.ie(db)
-            if large:
-                bench.floor(db, "csv_large")
-                bench.ours(db, "csv_large", update=args.large_reimport)
-            if args.proto:
-                bench.ours(db, big, variant="proto")
-                if args.read_ahead:
-                    bench.ours(db, big, variant="proto+ra", update=False)
         profile: dict[str, Any] | None = None
         profiled = "csv" if args.profile_small else big
-        if args.profile and "postgres" in dbs:
-            print(f"\n== cProfile of ours, {file_label[profiled]}, PostgreSQL", flush=True)
-            profile = bench.profile("postgres", profiled)
-        if not args.keep and "postgres" in dbs:
-            _pg_admin(
-                f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-                f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)",
-            )
+        try:
+            for db in dbs:
+                print(f"\n== {DB_LABEL[db]}", flush=True)
+                setup_s = bench.setup_template(db)
+                base[db] = measure({"kind": "baseline", "env": bench.fresh(db)})["peak_mib"]
+                print(f"  template (migrate + demo_load(entities=100)) {setup_s:.1f} s; "
+                      f"Django + app loaded, connected: peak {base[db]:.0f} MiB", flush=True)  # fmt: skip
+                for key in ("csv", "gbk", "xlsx"):
+                    bench.floor(db, key)
+                    bench.ours(db, key, update=key == "csv")
+                if args.ie and (db == "postgres" or args.ie_sqlite or args.quick):
+                    bench.ie(db)
+                if large:
+                    bench.floor(db, "csv_large")
+                    bench.ours(db, "csv_large", update=args.large_reimport)
+                if args.proto:
+                    bench.ours(db, big, variant="proto")
+                    if args.read_ahead:
+                        bench.ours(db, big, variant="proto+ra", update=False)
+            if args.profile and "postgres" in dbs:
+                print(f"\n== cProfile of ours, {file_label[profiled]}, PostgreSQL", flush=True)
+                profile = bench.profile("postgres", profiled)
+        except KeyboardInterrupt:
+            print("\n!! interrupted: printing what was measured so far", flush=True)
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if not args.keep and "postgres" in dbs:
+                bench.drop_databases()
         results = bench.results
 
     print(
