@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shuangsuiji.directory",
     "shuangsuiji.planning",
     "shuangsuiji.draws",
+    "shuangsuiji.inspections",
     "shuangsuiji.demo",
 ]
 

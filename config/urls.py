@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/planning/", include("shuangsuiji.planning.urls")),
     path("staff/audit/", include("shuangsuiji.audit.urls")),
     path("staff/draws/", include("shuangsuiji.draws.urls")),
+    path("staff/inspections/", include("shuangsuiji.inspections.urls")),
 ]

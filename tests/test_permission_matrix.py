@@ -58,12 +58,66 @@ def _objects() -> dict[str, Any]:
             date=__import__("datetime").date(2027, 1, 1), workday=False
         ),
         "batch": _batch(cast["scjg.manager"]),
+        **_inspection_objects(cast),
         "entity": entity,
         "inspector": Inspector.objects.filter(department__code="SCJG-CG").first(),
         "conflict": Conflict.objects.select_related("inspector").first(),
         "item": InspectionItem.objects.get(code="SC-01"),
         "department": entity.jurisdiction if entity else None,
     }
+
+
+def _inspection_objects(cast: dict[str, Any]) -> dict[str, Any]:
+    """A record of the demo's dispatched joint task (XFJY-led, with SCJG), with evidence and a follow-up."""
+    import io
+
+    from shuangsuiji.inspections import services as inspections
+    from shuangsuiji.inspections.models import FollowUp, InspectionRecord, Result
+
+    record = (
+        InspectionRecord.objects.filter(task__title="消防产品使用及营业执照登记事项联合检查")
+        .order_by("selection__rank")
+        .first()
+    )
+    assert record is not None
+    xfjy = type(cast["scjg.manager"]).objects.get(username="xfjy.manager")
+    evidence = inspections.evidence_add(
+        actor=xfjy,
+        record=record,
+        upload=io.BytesIO(b"\xff\xd8\xff\xe0 photo"),
+        size=12,
+        original_name="现场.jpg",
+    )
+    part = record.parts.get(department__code="XFJY")
+    followup = FollowUp.objects.create(
+        record=record, department=part.department, kind="transfer", due=record.results_due, owner=xfjy
+    )
+    return {
+        "record": record,
+        "record_task": record.task,
+        "xfjy_part": part,
+        "result": Result.objects.filter(part=part).first(),
+        "evidence": evidence,
+        "followup": followup,
+    }
+
+
+def _record_visible(user: Any, o: dict[str, Any]) -> bool:
+    from shuangsuiji.inspections.selectors import record_visible_to
+
+    return record_visible_to(user, o["record"])
+
+
+def _may_enter(user: Any, o: dict[str, Any]) -> bool:
+    from shuangsuiji.inspections.services import may_enter
+
+    return _record_visible(user, o) and may_enter(user, o["xfjy_part"])
+
+
+def _participant(user: Any, o: dict[str, Any]) -> bool:
+    from shuangsuiji.inspections.services import parts_for
+
+    return _record_visible(user, o) and bool(parts_for(user, o["record"]))
 
 
 # name → (rule, kwargs from objects, outcome once the rule admits the user: a scope check (True → 200,
@@ -268,6 +322,56 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "directory:export": ("authenticated", lambda o: {"kind": "entities"}, _role_rule("directory.view")),
     "draws:receive": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
     "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
+    "inspections:due": ("inspections.view", lambda o: {}, ALWAYS),
+    "inspections:task_records": (
+        "inspections.view",
+        lambda o: {"pk": o["record_task"].pk},
+        _task_visible("record_task"),
+    ),
+    "inspections:archive_start": ("inspections.archive", lambda o: {"pk": o["record_task"].pk}, _post_only),
+    "inspections:archive_file": (
+        "inspections.archive",
+        lambda o: {"pk": o["record_task"].pk},
+        lambda u, o: 404,
+    ),
+    "inspections:record": ("inspections.view", lambda o: {"pk": o["record"].pk}, _record_visible),
+    "inspections:part_edit": (
+        "inspections.enter",
+        lambda o: {"pk": o["record"].pk, "part_pk": o["xfjy_part"].pk},
+        _may_enter,
+    ),
+    "inspections:part_reopen": (
+        "inspections.enter",
+        lambda o: {"pk": o["record"].pk, "part_pk": o["xfjy_part"].pk},
+        _post_only,
+    ),
+    "inspections:signature": ("inspections.enter", lambda o: {"pk": o["record"].pk}, _post_only),
+    "inspections:evidence_upload": ("inspections.enter", lambda o: {"pk": o["record"].pk}, _post_only),
+    "inspections:evidence_file": (
+        "inspections.view",
+        lambda o: {"pk": o["record"].pk, "evidence_pk": o["evidence"].pk},
+        _record_visible,
+    ),
+    "inspections:publish": ("inspections.publish", lambda o: {"pk": o["record"].pk}, _post_only),
+    "inspections:record_pdf": ("inspections.view", lambda o: {"pk": o["record"].pk}, _record_visible),
+    "inspections:record_docx": ("inspections.view", lambda o: {"pk": o["record"].pk}, _record_visible),
+    "inspections:correction_new": (
+        "inspections.enter",
+        lambda o: {"pk": o["record"].pk, "result_pk": o["result"].pk},
+        _may_enter,
+    ),
+    "inspections:correction_decide": (
+        "inspections.approve",
+        lambda o: {"pk": o["record"].pk, "correction_pk": 1},
+        _post_only,
+    ),
+    "inspections:followup_new": ("inspections.enter", lambda o: {"pk": o["record"].pk}, _participant),
+    "inspections:followup": ("inspections.view", lambda o: {"pk": o["followup"].pk}, _record_visible),
+    "inspections:blank_form": (
+        "inspections.view",
+        lambda o: {"code_set": "fire-product", "fmt": "docx"},
+        ALWAYS,
+    ),
 }
 # Public or special: the portal root redirects, sign-in redirects the signed-in, sign-out is POST only.
 SPECIAL = {"core:root", "accounts:login", "accounts:logout"}

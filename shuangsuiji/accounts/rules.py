@@ -26,6 +26,12 @@ RULES: dict[str, frozenset[Role]] = {
     "draws.run": frozenset({Role.MANAGER}),
     "draws.approve": frozenset({Role.LEADER}),
     "draws.bundle": frozenset({Role.MANAGER, Role.LEADER, Role.OVERSIGHT}),
+    # inspections, results and follow-up
+    "inspections.view": BUSINESS_READERS,
+    "inspections.enter": frozenset({Role.MANAGER, Role.LEADER, Role.INSPECTOR}),
+    "inspections.publish": frozenset({Role.MANAGER, Role.LEADER}),
+    "inspections.approve": frozenset({Role.LEADER}),
+    "inspections.archive": frozenset({Role.MANAGER, Role.LEADER, Role.OVERSIGHT}),
     # administration (三员分立)
     "departments.view": frozenset({Role.SYSADMIN, Role.SECADMIN, Role.OVERSIGHT}),
     "departments.manage": frozenset({Role.SYSADMIN}),

@@ -7,10 +7,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 
 from shuangsuiji.audit.services import audit_record
 from shuangsuiji.core.models import WorkdayOverride, WorkdayYear
 from shuangsuiji.workdays import WorkCalendar
+
+# Sent after a change to the working-day table commits, so that apps storing deadlines recompute them.
+calendar_changed = Signal()
+
+
+def _changed() -> None:
+    transaction.on_commit(lambda: calendar_changed.send(sender=WorkCalendar))
 
 
 def work_calendar() -> WorkCalendar:
@@ -30,6 +38,7 @@ def workday_override_set(*, actor: Any, day: date, workday: bool, note: str = ""
         summary=f"设置 {day:%Y-%m-%d} 为{'工作日' if workday else '休息日'}"
         + (f"（{note}）" if note else ""),
     )
+    _changed()
     return override
 
 
@@ -42,6 +51,7 @@ def workday_override_delete(*, actor: Any, override: WorkdayOverride) -> None:
         summary=f"删除 {override.date:%Y-%m-%d} 的工作日调整",
     )
     override.delete()
+    _changed()
 
 
 @transaction.atomic
@@ -54,4 +64,5 @@ def workday_year_complete(*, actor: Any, year: int, note: str = "") -> WorkdayYe
     audit_record(
         actor=actor, action="workdays.year_complete", obj=marked, summary=f"{year} 年节假日安排已录入完整"
     )
+    _changed()
     return marked

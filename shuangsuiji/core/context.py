@@ -8,7 +8,7 @@ from django.urls import reverse
 from shuangsuiji.accounts.rules import user_passes
 
 NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
-    ("工作台", [("首页", "core:home", None)]),
+    ("工作台", [("首页", "core:home", None), ("待办与期限", "inspections:due", "inspections.view")]),
     (
         "一单两库",
         [

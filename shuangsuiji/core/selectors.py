@@ -8,6 +8,12 @@ def home_summary(*, user: Any) -> dict[str, Any]:
     if user.role_set & {"manager", "leader", "inspector", "oversight"}:
         summary["entity_count"] = entities_visible_to(user).order_by()[:100001].count()
         summary["inspector_count"] = inspectors_visible_to(user).count()
+    if user.role_set & {"manager", "leader", "inspector", "oversight"}:
+        from shuangsuiji.inspections.selectors import due_counts, due_rows
+
+        rows = due_rows(user)
+        summary["due_rows"] = rows[:15]
+        summary["due_counts"] = due_counts(rows)
     if "leader" in user.role_set:
         from shuangsuiji.draws.models import DrawChange
         from shuangsuiji.draws.services import leader_may_approve

@@ -534,7 +534,15 @@ def draw_dispatch(*, actor: Any, draw: Draw, ip: str = "") -> Draw:
         ip=ip,
         summary=f"{task.ref} 派发至检查小组：{draw.selections.count()} 个检查对象",
     )
+    _records_open(actor, task)
     return draw
+
+
+def _records_open(actor: Any, task: Task) -> None:
+    """Dispatch (or receipt) starts the inspections: one 检查情况记录表 per entity."""
+    from shuangsuiji.inspections.services import records_open
+
+    records_open(actor=actor, task=task)
 
 
 def result_json_now(draw: Draw) -> bytes:
@@ -677,4 +685,5 @@ def task_receive(
         summary=f"接收上级下发任务 {task.ref}：{len(keys)} 个检查对象（来自 {received_from}）",
         detail={"commitment_sha256": digest, "selected": len(keys), "from": received_from},
     )
+    _records_open(actor, task)
     return task

@@ -81,9 +81,13 @@ def _snapshot(size: int) -> list[tuple[str, str, str]]:
     try:
         with transaction.atomic():
             from shuangsuiji.draws.models import Draw, DrawChange
+            from shuangsuiji.inspections.models import Correction, FollowUp, InspectionRecord
             from shuangsuiji.planning.models import Plan, Task
 
             DemoLoad.objects.all().delete()
+            FollowUp.objects.all().delete()
+            Correction.objects.all().delete()
+            InspectionRecord.objects.all().delete()
             DrawChange.objects.all().delete()
             Draw.objects.all().delete()
             Task.objects.all().delete()
