@@ -22,6 +22,17 @@ def home_summary(*, user: Any) -> dict[str, Any]:
             "draw__task", "selection__entity", "out_inspector", "in_inspector", "department"
         )
         summary["approvals"] = [c for c in pending if leader_may_approve(user, c)]
+        from shuangsuiji.inspections.models import Correction
+        from shuangsuiji.inspections.services import may_approve
+
+        corrections = Correction.objects.filter(state=Correction.State.PENDING).select_related(
+            "result__part__record__entity",
+            "result__part__record__task",
+            "result__item",
+            "result__code",
+            "new_code",
+        )
+        summary["corrections"] = [c for c in corrections if may_approve(user, c)]
     if "manager" in user.role_set:
         from shuangsuiji.planning.models import Task
         from shuangsuiji.planning.selectors import tasks_visible_to

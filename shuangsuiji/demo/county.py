@@ -882,6 +882,132 @@ def _plans_and_ceremonies(departments: dict[str, Department]) -> None:
     )
 
 
+# What the demo's dispatched joint task shows, record by record (cycled): every state a record can be in.
+RECORD_STORIES = (
+    "published",
+    "partial",
+    "rectification",
+    "complete",
+    "corrected",
+    "open",
+    "correction_pending",
+    "transfer",
+)
+
+
+def _inspections() -> None:
+    """Records of the joint task in every state, some overdue, with follow-ups and corrections; the demo
+    inspector accounts are put on a drawn team so that they find their work on first sign-in."""
+    from shuangsuiji.catalog.models import ResultCode
+    from shuangsuiji.draws.models import TeamMember
+    from shuangsuiji.inspections import services as inspections
+    from shuangsuiji.inspections.models import InspectionRecord
+    from shuangsuiji.planning.models import Task
+
+    users = {u.username: u for u in User.objects.all()}
+    task = Task.objects.get(title="消防产品使用及营业执照登记事项联合检查")
+    records = list(InspectionRecord.objects.filter(task=task).order_by("selection__rank"))
+    if not records:
+        return
+    codes = {c.number: c for c in ResultCode.objects.filter(code_set=task.result_code_set)}
+    managers = {"XFJY": users["xfjy.manager"], "SCJG": users["scjg.manager"]}
+    leaders = {"XFJY": users["xfjy.leader"], "SCJG": users["scjg.leader"]}
+    findings = {2: "灭火器压力不足，已责令立即更换", 3: "疏散指示标志损坏，责令限期改正"}
+
+    def enter(record: InspectionRecord, department: str, number: int, day: date) -> None:
+        part = record.parts.get(department__code=department)
+        inspections.part_save(
+            actor=managers[department],
+            part=part,
+            inspected_from=day,
+            inspected_to=day,
+            methods=["onsite"],
+            results={
+                r.item_id: inspections.ResultInput(codes[number], findings.get(number, ""))
+                for r in part.results.filter(current=True)
+            },
+            opinion="" if number == 1 else "责令改正，逾期不改的依法处理",
+            submit=True,
+        )
+
+    def publish(record: InspectionRecord) -> None:
+        inspections.signature_set(actor=managers["XFJY"], record=record, signature="signed")
+        inspections.record_publish(actor=managers["XFJY"], record=record)
+
+    def result(record: InspectionRecord, department: str) -> Any:
+        return record.parts.get(department__code=department).results.get(current=True)
+
+    # The last record stays untouched for the demo inspector of each department.
+    last = records[-1]
+    for username, department in (("xfjy.inspector", "XFJY"), ("cg.inspector", "SCJG")):
+        seat = TeamMember.objects.filter(
+            selection_id=last.selection_id, department__code=department, active=True
+        )
+        seat = seat.order_by("-leader", "position").first()
+        user = users[username]
+        if seat is not None and seat.inspector.user_id != user.pk:
+            Inspector.objects.filter(user=user).update(user=None)
+            seat.inspector.user = user
+            seat.inspector.save(update_fields=["user"])
+            user.full_name = seat.inspector.name
+            user.save(update_fields=["full_name"])
+    # Ten rounds of the stories; the rest of a big task stays open (and overdue, as real tasks fall behind).
+    for index, record in enumerate(records[: min(len(records) - 1, 10 * len(RECORD_STORIES))]):
+        story = RECORD_STORIES[index % len(RECORD_STORIES)]
+        day = date(2026, 8, 3) + timedelta(days=7 * (index % 10))
+        if story == "open":
+            continue
+        enter(record, "SCJG", 1, day)
+        if story == "partial":
+            continue
+        number = {"rectification": 3, "transfer": 2}.get(story, 1)
+        enter(record, "XFJY", number, day)
+        if story == "complete":
+            inspections.signature_set(
+                actor=managers["XFJY"],
+                record=record,
+                signature="refused",
+                note="负责人拒绝签字，检查人员已在记录表上签字说明",
+            )
+            continue
+        publish(record)
+        if story == "rectification":
+            inspections.followup_create(
+                actor=managers["XFJY"],
+                record=record,
+                kind="rectification",
+                detail="更换损坏的疏散指示标志",
+                rectify_by=date(2026, 10, 30),
+                result=result(record, "XFJY"),
+            )
+        elif story == "transfer":
+            followup = inspections.followup_create(
+                actor=managers["XFJY"],
+                record=record,
+                kind="transfer",
+                detail="涉嫌销售不合格消防产品，移送市场监管局查处",
+            )
+            inspections.followup_close(
+                actor=managers["XFJY"],
+                followup=followup,
+                outcome="已移送",
+                receiver="偃师区市场监督管理局",
+                document_no="偃消移〔2026〕7号",
+            )
+        elif story in ("corrected", "correction_pending"):
+            correction = inspections.correction_request(
+                actor=managers["SCJG"],
+                result=result(record, "SCJG"),
+                new_code=codes[2],
+                new_finding="营业执照未在经营场所醒目位置悬挂",
+                reason="复核现场照片发现漏记问题",
+            )
+            if story == "corrected":
+                inspections.correction_decide(
+                    actor=leaders["SCJG"], correction=correction, approve=True, note="同意更正"
+                )
+
+
 def demo_accounts() -> list[dict[str, Any]]:
     users = {
         u.username: u
@@ -916,6 +1042,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         _conflicts(rng, inspectors, entity_ids)
         _accounts(fake, departments, inspectors)
         _plans_and_ceremonies(departments)
+        _inspections()
         load = DemoLoad.objects.create(entities=entities)
         audit_record(
             actor="system",

@@ -76,7 +76,9 @@ def record_form(record: InspectionRecord) -> FormData:
     by_department: dict[int, dict[str, Any]] = {}
     for result in results:
         department = result.part.department
-        entry = by_department.setdefault(department.pk, {"department": department.name, "items": []})
+        entry = by_department.setdefault(
+            department.pk, {"department": department.short_name or department.name, "items": []}
+        )
         entry["items"].append(
             {
                 "name": result.item.name,

@@ -534,6 +534,7 @@ def followup_create(
     result: Result | None = None,
     owner: Any = None,
 ) -> FollowUp:
+    record = _locked_record(record)
     parts = [p for p in parts_for(actor, record) if result is None or p.pk == result.part_id]
     if not parts:
         raise ValidationError("只有参与本次检查的部门可以登记后续处置。")
@@ -545,8 +546,9 @@ def followup_create(
     if kind == FollowUp.Kind.RECTIFICATION:
         if rectify_by is None:
             raise ValidationError("限期整改须由检查人员确定整改期限。")
-        if rectify_by <= today:
-            raise ValidationError("整改期限应晚于今天。")
+        inspected = record.inspected_to or today
+        if rectify_by <= inspected:
+            raise ValidationError(f"整改期限应晚于检查日期（{inspected:%Y-%m-%d}）。")
         deadline = calendar.add(rectify_by, REVISIT_WORKDAYS)
     else:
         rectify_by = None
