@@ -940,10 +940,13 @@ def _inspections() -> None:
     # The last record stays untouched for the demo inspector of each department.
     last = records[-1]
     for username, department in (("xfjy.inspector", "XFJY"), ("cg.inspector", "SCJG")):
-        seat = TeamMember.objects.filter(
-            selection_id=last.selection_id, department__code=department, active=True
+        seat = (
+            TeamMember.objects.filter(
+                selection_id=last.selection_id, department__code=department, active=True
+            )
+            .order_by("-leader", "position")
+            .first()
         )
-        seat = seat.order_by("-leader", "position").first()
         user = users[username]
         if seat is not None and seat.inspector.user_id != user.pk:
             Inspector.objects.filter(user=user).update(user=None)
