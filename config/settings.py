@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shuangsuiji.planning",
     "shuangsuiji.draws",
     "shuangsuiji.inspections",
+    "shuangsuiji.disclosure",
     "shuangsuiji.demo",
 ]
 

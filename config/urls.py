@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("shuangsuiji.core.urls")),
+    path("", include("shuangsuiji.disclosure.urls")),
     path("staff/accounts/", include("shuangsuiji.accounts.urls")),
     path("staff/directory/", include("shuangsuiji.directory.urls")),
     path("staff/catalog/", include("shuangsuiji.catalog.urls")),

@@ -322,6 +322,7 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "directory:export": ("authenticated", lambda o: {"kind": "entities"}, _role_rule("directory.view")),
     "draws:receive": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
     "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
+    "catalog:item_list_publish": ("catalog.edit", lambda o: {}, _post_only),
     "inspections:due": ("inspections.view", lambda o: {}, ALWAYS),
     "inspections:task_records": (
         "inspections.view",
@@ -373,8 +374,26 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
         ALWAYS,
     ),
 }
-# Public or special: the portal root redirects, sign-in redirects the signed-in, sign-out is POST only.
-SPECIAL = {"core:root", "accounts:login", "accounts:logout"}
+# Public or special: the portal (tested in disclosure/tests), sign-in redirects the signed-in, sign-out is POST only.
+SPECIAL = {"accounts:login", "accounts:logout"} | {
+    f"portal:{name}"
+    for name in (
+        "home",
+        "item_lists",
+        "item_list",
+        "item_list_version",
+        "plans",
+        "plan",
+        "task",
+        "task_json",
+        "results",
+        "result",
+        "verify",
+        "verifier",
+        "open_data",
+        "open_dataset",
+    )
+}
 
 
 def _names() -> set[str]:

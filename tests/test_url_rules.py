@@ -32,11 +32,29 @@ def test_every_url_declares_a_known_rule() -> None:
     assert unknown == []
 
 
-def test_only_sign_in_and_the_portal_root_are_public() -> None:
-    public = sorted(
-        route for route, view in walk(get_resolver().url_patterns) if declared_rule(view) == PUBLIC
-    )
-    assert public == ["", "staff/accounts/login/"]
+def test_only_sign_in_and_the_portal_are_public() -> None:
+    """Every login-free view is the sign-in page or lives in the portal app (the staff area is /staff/)."""
+    public = [
+        (route, view.__module__)
+        for route, view in walk(get_resolver().url_patterns)
+        if declared_rule(view) == PUBLIC
+    ]
+    assert ("staff/accounts/login/", "shuangsuiji.accounts.views") in public
+    outside = [
+        (route, module)
+        for route, module in public
+        if module != "shuangsuiji.disclosure.views" and route != "staff/accounts/login/"
+    ]
+    assert outside == []
+    assert not [
+        route
+        for route, module in public
+        if module == "shuangsuiji.disclosure.views" and route.startswith("staff/")
+    ]
+    staff = [route for route, view in walk(get_resolver().url_patterns) if declared_rule(view) != PUBLIC]
+    assert all(route.startswith("staff/") for route in staff), [
+        r for r in staff if not r.startswith("staff/")
+    ]
 
 
 def test_undeclared_view_is_refused(rf: Any, django_user_model: Any, db: Any) -> None:

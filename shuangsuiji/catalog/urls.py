@@ -8,4 +8,5 @@ urlpatterns = [
     path("items/new/", views.item_edit, name="item_create"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("items/publish/", views.item_list_publish, name="item_list_publish"),
 ]

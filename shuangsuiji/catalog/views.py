@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.roles import Role
@@ -79,3 +80,26 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, f"已保存抽查事项「{saved.name}」。")
             return redirect("catalog:item_detail", pk=saved.pk)
     return render(request, "catalog/item_form.html", {"form": form, "item": item})
+
+
+@rule("catalog.edit")
+@require_POST
+def item_list_publish(request: HttpRequest) -> HttpResponse:
+    """Publish the user's bureau's current list on the portal as a new version (001: 清单向社会公开)."""
+    from shuangsuiji.accounts.selectors import root_of
+    from shuangsuiji.disclosure.services import item_list_publish as publish
+
+    user: Any = request.user
+    if user.department is None:
+        messages.error(request, "您的账号未归属部门，无法发布部门清单。")
+        return redirect("catalog:item_list")
+    try:
+        version = publish(actor=user, department=root_of(user.department), note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"已在公开网站发布{version.department.name}抽查事项清单第{version.version}版。"
+        )
+    return redirect("catalog:item_list")

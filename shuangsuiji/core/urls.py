@@ -4,7 +4,6 @@ from shuangsuiji.core import views, workday_views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.root, name="root"),
     path("staff/", views.home, name="home"),
     path("staff/jobs/<int:pk>/", views.job_status, name="job"),
     path("staff/workdays/", workday_views.workday_list, name="workdays"),

@@ -1,17 +1,11 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from shuangsuiji.core.models import Job
-from shuangsuiji.core.permissions import AUTHENTICATED, PUBLIC, rule
+from shuangsuiji.core.permissions import AUTHENTICATED, rule
 from shuangsuiji.core.selectors import home_summary
-
-
-@rule(PUBLIC)
-def root(request: HttpRequest) -> HttpResponse:
-    # The public portal will live here; until then the root leads staff to their workspace.
-    return redirect("core:home")
 
 
 @rule(AUTHENTICATED)

@@ -1011,6 +1011,25 @@ def _inspections() -> None:
                 )
 
 
+def _item_lists() -> None:
+    """Every department's list published on the portal; the market bureau's twice (a past version)."""
+    from shuangsuiji.disclosure.services import item_list_publish
+
+    users = {
+        u.username: u for u in User.objects.filter(username__endswith=".manager").select_related("department")
+    }
+    for user in users.values():
+        if user.department is not None and user.department.parent_id is None:
+            if InspectionItem.objects.filter(department=user.department, is_active=True).exists():
+                item_list_publish(actor=user, department=user.department, note="年度清单")
+    scjg = users["scjg.manager"]
+    item = InspectionItem.objects.filter(department=scjg.department).order_by("code").first()
+    if item is not None and scjg.department is not None:
+        item.period_note = "每年第二、三季度"
+        item.save(update_fields=["period_note"])
+        item_list_publish(actor=scjg, department=scjg.department, note="调整抽查时间")
+
+
 def demo_accounts() -> list[dict[str, Any]]:
     users = {
         u.username: u
@@ -1046,6 +1065,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         _accounts(fake, departments, inspectors)
         _plans_and_ceremonies(departments)
         _inspections()
+        _item_lists()
         load = DemoLoad.objects.create(entities=entities)
         audit_record(
             actor="system",

@@ -412,6 +412,9 @@ def record_publish(*, actor: Any, record: InspectionRecord) -> InspectionRecord:
         actor,
     )
     record.save(update_fields=["state", "published_at", "published_by"])
+    from shuangsuiji.disclosure.services import results_publish  # the public record, in this transaction
+
+    results_publish(record)
     audit_record(
         actor=actor,
         action="inspections.publish",
@@ -504,6 +507,9 @@ def correction_decide(*, actor: Any, correction: Correction, approve: bool, note
             finding=correction.new_finding,
         )
         correction.state, correction.new_result = Correction.State.APPROVED, new
+        from shuangsuiji.disclosure.services import result_correct
+
+        result_correct(old, new)
     else:
         correction.state = Correction.State.REJECTED
     correction.save()

@@ -1,0 +1,318 @@
+"""The public portal (一公开): the only login-free pages besides sign-in. No cookies, no external requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+
+from shuangsuiji import tabular
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.catalog.models import InspectionItem, ResultCode
+from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core.permissions import PUBLIC, rule
+from shuangsuiji.disclosure import selectors
+from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
+
+CACHE = {"public": True, "max_age": 60}
+
+
+def _departments_with_results() -> list[Department]:
+    ids = PublishedResult.objects.values("department_id").distinct()
+    return list(Department.objects.filter(pk__in=ids).order_by("path"))
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "disclosure/home.html",
+        {
+            "plans": selectors.public_plans()[:8],
+            "results": PublishedResult.objects.order_by("-published_at", "-pk")[:10],
+        },
+    )
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def item_lists(request: HttpRequest) -> HttpResponse:
+    latest: dict[int, ItemListVersion] = {}
+    older: dict[int, list[ItemListVersion]] = {}
+    for version in ItemListVersion.objects.select_related("department").order_by(
+        "department__path", "-version"
+    ):
+        if version.department_id not in latest:
+            latest[version.department_id] = version
+        else:
+            older.setdefault(version.department_id, []).append(version)
+    rows = [{"current": v, "older": older.get(d, [])} for d, v in latest.items()]
+    return render(request, "disclosure/item_lists.html", {"rows": rows})
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def item_list(request: HttpRequest, code: str, version: int | None = None) -> HttpResponse:
+    versions = ItemListVersion.objects.filter(department__code=code).select_related("department")
+    chosen = versions.filter(version=version).first() if version else versions.order_by("-version").first()
+    if chosen is None:
+        raise Http404("该部门尚未发布抽查事项清单。")
+    return render(
+        request,
+        "disclosure/item_list.html",
+        {
+            "list": chosen,
+            "latest": versions.order_by("-version").first(),
+            "versions": versions.order_by("-version"),
+        },
+    )
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def plans(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.public_plans(), 20)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "disclosure/plans.html", {"page": page})
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(selectors.public_plans(), pk=pk)
+    return render(
+        request,
+        "disclosure/plan.html",
+        {"plan": found, "tasks": found.tasks.prefetch_related("items").order_by("number")},
+    )
+
+
+def _public_task(pk: int) -> Any:
+    return get_object_or_404(selectors.public_tasks(), pk=pk)
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def task(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _public_task(pk)
+    info = selectors.task_disclosure(found)
+    return render(request, "disclosure/task.html", {"task": found, "info": info, "items": found.items.all()})
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def task_json(request: HttpRequest, pk: int) -> JsonResponse:
+    info = selectors.task_disclosure(_public_task(pk))
+    return JsonResponse(
+        selectors.task_open_data(info), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def results(request: HttpRequest) -> HttpResponse:
+    filters = selectors.result_filters(request)
+    searched = any(v not in ("", None) for v in vars(filters).values())
+    page = paginate(request, selectors.result_search(filters), count_cap=1000 if filters.q else 10_000)
+    return render(
+        request,
+        "disclosure/results.html",
+        {
+            "page": page,
+            "filters": filters,
+            "searched": searched,
+            "departments": _departments_with_results(),
+            "items": InspectionItem.objects.filter(
+                pk__in=PublishedResult.objects.values("item_id").distinct()
+            ).order_by("code"),
+            "codes": sorted(
+                {(c.number, c.label) for c in ResultCode.objects.all()}, key=lambda pair: (pair[0], pair[1])
+            ),
+            "years": range(timezone.localdate().year, 2019, -1),
+        },
+    )
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    first = get_object_or_404(PublishedResult, pk=pk)
+    rows = PublishedResult.objects.filter(record_id=first.record_id).order_by("department_name", "item_name")
+    return render(request, "disclosure/result.html", {"first": first, "rows": rows})
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def verify(request: HttpRequest) -> HttpResponse:
+    chosen = None
+    raw = request.GET.get("task", "")
+    if raw.isdigit():
+        chosen = selectors.public_tasks().filter(pk=int(raw)).first()
+    info = selectors.task_disclosure(chosen) if chosen else None
+    return render(request, "disclosure/verify.html", {"task": chosen, "info": info})
+
+
+STATIC = Path(__file__).resolve().parent / "static" / "disclosure"
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def verifier(request: HttpRequest, name: str) -> FileResponse:
+    if name == "verify_published.py":
+        path = STATIC / "verify_published.py"
+    elif name == "verify_draw.py":
+        path = Path(__file__).resolve().parents[1] / "lottery" / "verify_draw.py"
+    else:
+        raise Http404()
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type="text/x-python")
+
+
+# --- open data ---------------------------------------------------------------------------------------
+
+
+def _csv(headers: tuple[str, ...], rows: Any, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        tabular.csv_chunks(headers, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _json_stream(objects: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for obj in objects:
+        yield (b"" if first else b",\n") + json.dumps(obj, ensure_ascii=False).encode()
+        first = False
+    yield b"]\n"
+
+
+PLAN_HEADERS = (
+    "计划编号",
+    "年度",
+    "发起部门",
+    "计划类型",
+    "计划名称",
+    "参与部门",
+    "实施开始",
+    "实施结束",
+    "抽查比例",
+    "公示时间",
+)
+ITEM_HEADERS = (
+    "部门",
+    "清单版本",
+    "事项编码",
+    "抽查事项",
+    "抽查依据",
+    "检查对象",
+    "事项类别",
+    "检查方式",
+    "抽查比例",
+    "抽查计划说明",
+    "抽查时间",
+)
+
+
+def _plan_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": p.ref,
+            "year": p.year,
+            "department": p.department.name,
+            "kind": p.get_kind_display(),
+            "title": p.title,
+            "participants": [d.name for d in p.participants.all()],
+            "period_start": p.period_start.isoformat(),
+            "period_end": p.period_end.isoformat(),
+            "planned_ratio": p.planned_ratio,
+            "published_at": p.published_at.isoformat() if p.published_at else None,
+        }
+        for p in selectors.public_plans()
+    ]
+
+
+def _plan_csv_row(r: dict[str, Any]) -> list[Any]:
+    return [
+        r["ref"],
+        r["year"],
+        r["department"],
+        r["kind"],
+        r["title"],
+        "、".join(r["participants"]),
+        r["period_start"],
+        r["period_end"],
+        r["planned_ratio"],
+        r["published_at"],
+    ]
+
+
+def _item_rows() -> list[dict[str, Any]]:
+    latest: dict[int, ItemListVersion] = {}
+    for version in ItemListVersion.objects.select_related("department").order_by(
+        "department__path", "-version"
+    ):
+        latest.setdefault(version.department_id, version)
+    return [
+        {"department": v.department.name, "version": v.version, **item}
+        for v in latest.values()
+        for item in v.items
+    ]
+
+
+def _item_csv_row(r: dict[str, Any]) -> list[Any]:
+    return [
+        r["department"],
+        r["version"],
+        r["code"],
+        r["name"],
+        r["basis"],
+        r["object_type"],
+        r["category"],
+        "、".join(r["methods"]),
+        r["rate"],
+        r["plan_note"],
+        r["period_note"],
+    ]
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def open_data(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpResponse:
+    if fmt not in ("csv", "json"):
+        raise Http404("开放数据提供 CSV 和 JSON 两种格式。")
+    objects: Iterator[dict[str, Any]]
+    if dataset == "results":
+        qs = selectors.result_search(selectors.result_filters(request)).order_by("pk")
+        if fmt == "csv":
+            return _csv(
+                selectors.RESULT_HEADERS, (selectors.result_row(r) for r in qs.iterator(2000)), "results"
+            )
+        objects = (selectors.result_json(r) for r in qs.iterator(2000))
+    elif dataset == "plans":
+        plan_rows = _plan_rows()
+        if fmt == "csv":
+            return _csv(PLAN_HEADERS, (_plan_csv_row(r) for r in plan_rows), "plans")
+        objects = iter(plan_rows)
+    elif dataset == "items":
+        item_rows = _item_rows()
+        if fmt == "csv":
+            return _csv(ITEM_HEADERS, (_item_csv_row(r) for r in item_rows), "items")
+        objects = iter(item_rows)
+    else:
+        raise Http404("没有这个数据集。")
+    return StreamingHttpResponse(_json_stream(objects), content_type="application/json; charset=utf-8")
+
+
+@rule(PUBLIC)
+@cache_control(**CACHE)
+def open_data_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "disclosure/open_data.html", {})
