@@ -6,6 +6,7 @@ the same county (and the same USCCs), which makes demo screenshots and bug repor
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -882,6 +883,106 @@ def _plans_and_ceremonies(departments: dict[str, Department]) -> None:
     )
 
 
+def _history_2025(departments: dict[str, Department], rng: random.Random) -> None:
+    """Last year, finished: the 城关 station's annual task drawn, inspected, every result published (so its
+    draw can be verified on the portal) and the plan closed — the history the statistics compare with."""
+    from shuangsuiji.catalog.models import ResultCode
+    from shuangsuiji.draws import services as draws
+    from shuangsuiji.inspections import services as inspections
+    from shuangsuiji.planning import services as planning
+    from shuangsuiji.planning.models import Plan
+
+    users = {u.username: u for u in User.objects.all()}
+    manager, office = users["scjg.manager"], users["lxb.oversight"]
+    items = InspectionItem.objects.filter(code__in=["SC-01", "SC-02"])
+    plan = planning.plan_create(
+        actor=manager,
+        department=departments["SCJG"],
+        year=2025,
+        kind=Plan.Kind.ANNUAL,
+        title="偃师区市场监督管理局2025年度“双随机、一公开”抽查计划",
+        items=items,
+        methods=["documentary", "onsite"],
+        planned_ratio="按信用风险分类：A类2%、B类5%、C类20%、D类50%",
+        basis="偃市监〔2025〕9号",
+        period_start=date(2025, 3, 3),
+        period_end=date(2025, 12, 19),
+    )
+    planning.plan_transition(actor=manager, plan=plan, to="submitted")
+    planning.plan_transition(actor=office, plan=plan, to="published")
+    task = planning.task_create(
+        actor=manager,
+        plan=plan,
+        title="城关辖区企业公示信息及营业执照登记事项抽查",
+        items=items,
+        methods=["documentary", "onsite"],
+        period_start=date(2025, 4, 1),
+        period_end=date(2025, 10, 31),
+        jurisdictions=[departments["SCJG-CG"]],
+        stratification="credit",
+    )
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"A": 200, "B": 500, "C": 2000, "D": 5000})
+    draw = draws.draw_commit(actor=manager, task=task)
+    draws.witness_add(
+        actor=manager, draw=draw, name="孙廉正", role="integrity", organisation="区纪委监委派驻纪检组"
+    )
+    draw = draws.draw_execute(
+        actor=manager,
+        draw=draw,
+        ceremony_entropy="3 1 4 1 5 9 2 6 5 3 5 8 9 7 9 3",
+        place="区市场监管局会议室",
+    )
+    draws.draw_dispatch(actor=manager, draw=draw)
+    codes = {c.number: c for c in ResultCode.objects.filter(code_set=task.result_code_set)}
+    # mostly 未发现问题; the problem codes more often among the higher credit-risk strata
+    weights = {"A": [(1, 90), (7, 4), (2, 3), (5, 3)], "B": [(1, 80), (7, 5), (2, 6), (5, 6), (8, 3)]}
+    weights["C"] = [(1, 60), (2, 12), (5, 12), (8, 8), (3, 4), (4, 4)]
+    weights["D"] = [(1, 45), (2, 15), (5, 15), (8, 12), (3, 6), (4, 7)]
+    photo = b"\xff\xd8\xff\xe0 demo evidence"
+    for index, record in enumerate(task.records.select_related("selection").order_by("selection__rank")):
+        part = record.parts.get()
+        table = weights.get(record.selection.stratum, weights["B"])
+        number = int(_weighted(rng, [(str(n), w) for n, w in table]))
+        day = date(2025, 4, 7) + timedelta(days=(index * 3) % 180)
+        if codes[number].without_inspection:
+            inspections.evidence_add(
+                actor=manager,
+                record=record,
+                upload=io.BytesIO(photo),
+                size=len(photo),
+                original_name="现场照片.jpg",
+            )
+        inspections.part_save(
+            actor=manager,
+            part=part,
+            inspected_from=day,
+            inspected_to=day,
+            methods=["onsite"],
+            results={r.item_id: inspections.ResultInput(codes[number]) for r in part.results.all()},
+            opinion="" if number in (1, 7) else "责令改正",
+            submit=True,
+        )
+        signature = "not_applicable" if codes[number].without_inspection else "signed"
+        inspections.signature_set(actor=manager, record=record, signature=signature)
+        inspections.record_publish(actor=manager, record=record)
+        if number == 5:
+            followup = inspections.followup_create(
+                actor=manager,
+                record=record,
+                kind="rectification",
+                detail="限期更正公示信息",
+                rectify_by=day + timedelta(days=15),
+            )
+            inspections.followup_close(
+                actor=manager,
+                followup=followup,
+                outcome="复查已整改",
+                revisit_on=day + timedelta(days=20),
+                rectified=True,
+            )
+    planning.plan_transition(actor=manager, plan=plan, to="closed")
+
+
 # What the demo's dispatched joint task shows, record by record (cycled): every state a record can be in.
 RECORD_STORIES = (
     "published",
@@ -1063,6 +1164,7 @@ def demo_load(*, entities: int = 20_000) -> DemoLoad | None:
         inspectors = _inspectors(rng, fake, departments)
         _conflicts(rng, inspectors, entity_ids)
         _accounts(fake, departments, inspectors)
+        _history_2025(departments, rng)
         _plans_and_ceremonies(departments)
         _inspections()
         _item_lists()

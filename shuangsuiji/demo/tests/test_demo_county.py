@@ -55,8 +55,25 @@ def test_the_demo_leaves_a_finished_joint_ceremony_and_a_task_ready_to_draw() ->
     kinds = set(drawn.changes.filter(state=DrawChange.State.APPLIED).values_list("kind", flat=True))
     assert kinds == {DrawChange.Kind.SUBSTITUTION, DrawChange.Kind.REPLACEMENT}
     assert drawn.changes.get(kind=DrawChange.Kind.REPLACEMENT).approved_by.username == "scjg.leader"
-    ready = Task.objects.get(plan__kind=Plan.Kind.ANNUAL)
+    ready = Task.objects.get(plan__kind=Plan.Kind.ANNUAL, plan__year=2026)
     assert ready.state == Task.State.DRAFT and ready.plan.state == Plan.State.PUBLISHED
+
+
+def test_the_demo_has_records_in_every_state_and_a_finished_year() -> None:
+    from shuangsuiji.disclosure import selectors
+    from shuangsuiji.inspections.models import Correction, FollowUp, InspectionRecord
+    from shuangsuiji.planning.models import Plan, Task
+
+    joint = InspectionRecord.objects.filter(task__plan__kind=Plan.Kind.JOINT)
+    assert set(joint.values_list("state", flat=True)) == {"open", "complete", "published"}
+    assert set(Correction.objects.values_list("state", flat=True)) == {"pending", "approved"}
+    assert FollowUp.objects.filter(state="open").exists() and FollowUp.objects.filter(state="done").exists()
+    last_year = Task.objects.get(plan__year=2025)
+    assert last_year.plan.state == Plan.State.CLOSED
+    assert set(last_year.records.values_list("state", flat=True)) == {"published"}
+    assert (
+        selectors.check_published_draw(selectors.task_open_data(selectors.task_disclosure(last_year))) == []
+    )
 
 
 def test_demo_accounts_cover_each_role_in_two_departments() -> None:
@@ -80,11 +97,14 @@ def _snapshot(size: int) -> list[tuple[str, str, str]]:
     snapshot: list[tuple[str, str, str]] = []
     try:
         with transaction.atomic():
+            from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
             from shuangsuiji.draws.models import Draw, DrawChange
             from shuangsuiji.inspections.models import Correction, FollowUp, InspectionRecord
             from shuangsuiji.planning.models import Plan, Task
 
             DemoLoad.objects.all().delete()
+            PublishedResult.objects.all().delete()
+            ItemListVersion.objects.all().delete()
             FollowUp.objects.all().delete()
             Correction.objects.all().delete()
             InspectionRecord.objects.all().delete()

@@ -60,7 +60,13 @@ def body(client: Any, url: str) -> str:
 
 def test_nothing_about_a_drawn_entity_is_public_before_its_results_are(client: Any, cast: Any) -> None:
     task = dispatched(cast)
-    selections = list(DrawSelection.objects.filter(draw__task=task).select_related("entity"))
+    # entities published by an earlier task (the demo's 2025 results) are public anyway: leave them out
+    earlier = set(PublishedResult.objects.values_list("record__entity_id", flat=True))
+    selections = [
+        s
+        for s in DrawSelection.objects.filter(draw__task=task).select_related("entity")
+        if s.entity_id not in earlier
+    ]
     assert len(selections) >= 2
     secrets = (
         [s.key for s in selections] + [s.entity.name for s in selections] + [s.ticket for s in selections]
