@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shuangsuiji.draws",
     "shuangsuiji.inspections",
     "shuangsuiji.disclosure",
+    "shuangsuiji.oversight",
     "shuangsuiji.demo",
 ]
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("staff/audit/", include("shuangsuiji.audit.urls")),
     path("staff/draws/", include("shuangsuiji.draws.urls")),
     path("staff/inspections/", include("shuangsuiji.inspections.urls")),
+    path("staff/oversight/", include("shuangsuiji.oversight.urls")),
 ]

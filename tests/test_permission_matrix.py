@@ -323,6 +323,14 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "draws:receive": ("plans.edit", lambda o: {"plan_pk": o["plan"].pk}, _plan_editable("plan")),
     "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
     "catalog:item_list_publish": ("catalog.edit", lambda o: {}, _post_only),
+    "oversight:dashboard": ("oversight.view", lambda o: {}, ALWAYS),
+    "oversight:table_export": (
+        "oversight.view",
+        lambda o: {"key": "progress_departments", "fmt": "csv"},
+        ALWAYS,
+    ),
+    "oversight:summary": ("oversight.view", lambda o: {"fmt": "xlsx"}, ALWAYS),
+    "oversight:upstream": ("oversight.view", lambda o: {}, ALWAYS),
     "inspections:due": ("inspections.view", lambda o: {}, ALWAYS),
     "inspections:task_records": (
         "inspections.view",

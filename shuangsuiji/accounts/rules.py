@@ -32,6 +32,8 @@ RULES: dict[str, frozenset[Role]] = {
     "inspections.publish": frozenset({Role.MANAGER, Role.LEADER}),
     "inspections.approve": frozenset({Role.LEADER}),
     "inspections.archive": frozenset({Role.MANAGER, Role.LEADER, Role.OVERSIGHT}),
+    # oversight and statistics (效果可评)
+    "oversight.view": frozenset({Role.OVERSIGHT, Role.LEADER, Role.MANAGER}),
     # administration (三员分立)
     "departments.view": frozenset({Role.SYSADMIN, Role.SECADMIN, Role.OVERSIGHT}),
     "departments.manage": frozenset({Role.SYSADMIN}),

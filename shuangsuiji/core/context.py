@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ],
     ),
     ("抽查实施", [("抽查计划", "planning:plan_list", "plans.view")]),
+    ("监督评价", [("统计与监督", "oversight:dashboard", "oversight.view")]),
     (
         "系统管理",
         [

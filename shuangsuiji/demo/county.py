@@ -10,7 +10,7 @@ import io
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -980,6 +980,17 @@ def _history_2025(departments: dict[str, Department], rng: random.Random) -> Non
                 revisit_on=day + timedelta(days=20),
                 rectified=True,
             )
+    # Their publication happened last year too: most on time, some late (the statistics show both).
+    from shuangsuiji.disclosure.models import PublishedResult
+    from shuangsuiji.inspections.models import InspectionRecord
+
+    for record in InspectionRecord.objects.filter(task=task).order_by("pk"):
+        delay = 8 if rng.random() < 0.9 else 35
+        when = timezone.make_aware(
+            datetime.combine((record.inspected_to or date(2025, 10, 31)) + timedelta(days=delay), time(10))
+        )
+        InspectionRecord.objects.filter(pk=record.pk).update(published_at=when, completed_at=when)
+        PublishedResult.objects.filter(record=record).update(published_at=when)
     planning.plan_transition(actor=manager, plan=plan, to="closed")
 
 

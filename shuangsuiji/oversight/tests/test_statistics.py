@@ -1,0 +1,227 @@
+"""Every figure of the dashboard from known data, against values computed by hand.
+
+The fixture moves its plans to 2024, a year the demo county leaves empty, so only the fixture counts."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import sign_in
+from shuangsuiji.draws import services as draws
+from shuangsuiji.draws.models import DrawSelection, TeamMember
+from shuangsuiji.draws.services import committed_strata
+from shuangsuiji.draws.tests.test_ceremony import make_joint_task
+from shuangsuiji.inspections import services as inspections
+from shuangsuiji.inspections.models import InspectionRecord
+from shuangsuiji.inspections.tests.test_inspections import enter, part_of
+from shuangsuiji.oversight import reports, statistics
+from shuangsuiji.planning.models import Plan
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2024
+TODAY = date(2026, 12, 1)
+
+
+def drawn_task(cast: Any) -> Any:
+    task = make_joint_task(cast)
+    draw = draws.draw_commit(actor=cast["scjg.manager"], task=task)
+    draw = draws.draw_execute(actor=cast["scjg.manager"], draw=draw, ceremony_entropy=f"stats {task.pk}")
+    draws.draw_dispatch(actor=cast["scjg.manager"], draw=draw)
+    Plan.objects.filter(pk=task.plan_id).update(
+        year=YEAR, number=10000 + task.plan_id, ref=f"{task.plan.ref}（{task.plan_id}，移至{YEAR}）"
+    )
+    type(task).objects.filter(pk=task.pk).update(ref=f"{task.ref}（{task.pk}，移至{YEAR}）")
+    task.refresh_from_db()
+    return task
+
+
+def publish_at(cast: Any, record: InspectionRecord, when: date) -> None:
+    inspections.signature_set(actor=cast["scjg.manager"], record=record, signature="signed")
+    inspections.record_publish(actor=cast["scjg.manager"], record=record)
+    stamp = timezone.make_aware(
+        timezone.datetime.combine(when, timezone.datetime.min.time().replace(hour=10))
+    )
+    InspectionRecord.objects.filter(pk=record.pk).update(published_at=stamp)
+
+
+@pytest.fixture
+def fixture_year(cast: Any) -> dict[str, Any]:
+    """r1 published on time (1, 1); r2 published late (SCJG 5, XFJY 1); r3 half entered and overdue;
+    the rest untouched and not yet due."""
+    task = drawn_task(cast)
+    records = list(task.records.order_by("selection__rank"))
+    assert len(records) >= 4
+    r1, r2, r3 = records[:3]
+    InspectionRecord.objects.filter(task=task).update(results_due=TODAY + timedelta(days=30))
+    for record in (r1, r2):
+        enter(cast["scjg.manager"], part_of(record, "SCJG"), 1 if record is r1 else 5)
+        enter(cast["xfjy.manager"], part_of(record, "XFJY"), 1)
+    enter(cast["scjg.manager"], part_of(r3, "SCJG"), 1)
+    for record in (r1, r2, r3):
+        InspectionRecord.objects.filter(pk=record.pk).update(results_due=date(2026, 11, 20))
+    publish_at(cast, r1, date(2026, 11, 19))
+    publish_at(cast, r2, date(2026, 11, 23))
+    InspectionRecord.objects.filter(pk=r3.pk).update(results_due=TODAY - timedelta(days=1))
+    return {"task": task, "n": len(records), "r1": r1, "r2": r2, "r3": r3}
+
+
+def rows_by(table: statistics.Table) -> dict[str, list[Any]]:
+    return {str(row[0]): row for row in table.rows}
+
+
+def test_progress_per_department_counts_overdue_as_not_done(fixture_year: dict[str, Any]) -> None:
+    n = fixture_year["n"]
+    table = statistics.progress_by_department(YEAR, None, TODAY)
+    rows = rows_by(table)
+    scjg, xfjy = rows["洛阳市偃师区市场监督管理局"], rows["洛阳市偃师区消防救援大队"]
+    # drawn, inspected, entered, published, on time, late, overdue, on-time %, follow-ups open, overdue
+    assert scjg[1:] == [n, 3, 3, 2, 1, 1, 1, round(100 / n, 1), 0, 0]
+    assert xfjy[1:] == [n, 3, 2, 2, 1, 1, 1, round(100 / n, 1), 0, 0]
+    plans = statistics.progress_by_plan(YEAR, None, TODAY)
+    assert plans.rows[0][2:4] == [2 * n, 6]  # both departments' parts in the one plan
+
+
+def test_a_departments_leader_sees_only_their_department(fixture_year: dict[str, Any], cast: Any) -> None:
+    from shuangsuiji.accounts.selectors import visible_department_ids
+
+    ids = visible_department_ids(cast["xfjy.leader"])
+    table = statistics.progress_by_department(YEAR, ids, TODAY)
+    assert [row[0] for row in table.rows] == ["洛阳市偃师区消防救援大队"]
+
+
+def test_result_distributions(fixture_year: dict[str, Any]) -> None:
+    codes = statistics.results_by(YEAR, None, "code")
+    assert codes.rows == [["1. 未发现问题", 3, 75.0], ["5. 发现问题已责令整改", 1, 25.0]]
+    departments = rows_by(statistics.results_by(YEAR, None, "department"))
+    assert departments["洛阳市偃师区市场监督管理局"][1:] == [2, 1, 50.0]
+    assert departments["洛阳市偃师区消防救援大队"][1:] == [2, 0, 0.0]
+    items = rows_by(statistics.results_by(YEAR, None, "item"))
+    assert sum(row[1] for row in items.values()) == 4 and sum(row[2] for row in items.values()) == 1
+
+
+def test_problem_rate_by_stratum_and_the_uniform_comparison(fixture_year: dict[str, Any]) -> None:
+    task, r2 = fixture_year["task"], fixture_year["r2"]
+    table = statistics.problem_rate_by_stratum(YEAR, None)
+    strata = {s.label: s for s in committed_strata(task.draw)}
+    sampled = Counter(DrawSelection.objects.filter(draw__task=task).values_list("stratum", flat=True))
+    problem_stratum = r2.selection.stratum
+    published = Counter([fixture_year["r1"].selection.stratum, problem_stratum])
+    rows = {row[1]: row for row in table.rows}
+    row = rows[strata[problem_stratum].name]
+    assert row[2:6] == [strata[problem_stratum].size, sampled[problem_stratum], published[problem_stratum], 1]
+    # found = n_s · p_s; uniform = n · (N_s / N) · p_s, with p_s = 1 / published_s in that one stratum
+    p = 1 / published[problem_stratum]
+    found = sampled[problem_stratum] * p
+    uniform = sum(sampled.values()) * strata[problem_stratum].size / sum(s.size for s in strata.values()) * p
+    assert f"预计发现问题 {found:.1f} 户" in table.note and f"估计为 {uniform:.1f} 户" in table.note
+
+
+def test_coverage_counts_each_inspected_entity_once(fixture_year: dict[str, Any]) -> None:
+    table = statistics.coverage(YEAR, None)
+    assert sum(row[2] for row in table.rows) == 3  # r1, r2, r3 have inspection dates
+    assert sum(row[1] for row in table.rows) > 100
+
+
+def test_entities_drawn_twice_for_one_item_in_a_year_are_listed(
+    fixture_year: dict[str, Any], cast: Any
+) -> None:
+    assert statistics.over_inspected(YEAR, None).rows == []
+    second = drawn_task(cast)  # drawn as 2026, moved to 2024: the exclusion of that year never saw it
+    first = set(
+        DrawSelection.objects.filter(draw__task=fixture_year["task"]).values_list("entity_id", flat=True)
+    )
+    again = set(DrawSelection.objects.filter(draw__task=second).values_list("entity_id", flat=True))
+    assert first & again, "the two draws should overlap in a 400-entity county"
+    table = statistics.over_inspected(YEAR, None)
+    assert len(table.rows) == 2 * len(first & again)  # one row per entity per item (SC-02 and XF-02)
+    assert all("被抽中 2 次" in row[2] for row in table.rows)
+
+
+def test_joint_duties(fixture_year: dict[str, Any]) -> None:
+    rows = rows_by(statistics.joint_duties(YEAR))
+    assert rows["洛阳市偃师区市场监督管理局"][2:4] == [1, 0]
+    assert rows["洛阳市偃师区消防救援大队"][2:4] == [0, 1]
+    others = [
+        row
+        for name, row in rows.items()
+        if name not in ("洛阳市偃师区市场监督管理局", "洛阳市偃师区消防救援大队")
+    ]
+    assert others and all(
+        row[2:4] == [0, 0] and row[4] != "已完成" for row in others if row[1] != "根据需要发起或参与"
+    )
+
+
+def test_inspector_shares_add_up_to_the_seats(fixture_year: dict[str, Any]) -> None:
+    task, n = fixture_year["task"], fixture_year["n"]
+    table, pairs = statistics.inspector_fairness(YEAR, None)
+    seats = TeamMember.objects.filter(draw__task=task, drawn=True)
+    assert sum(row[3] for row in table.rows) == seats.count()
+    assert sum(row[4] for row in table.rows) == pytest.approx(seats.count(), abs=0.005 * len(table.rows))
+    pool = [line.split("\t") for line in task.draw.pool_tsv.splitlines()]
+    scjg_pool = [cert for department, cert in pool if department == "SCJG"]
+    per_object = seats.filter(department__code="SCJG").count() / n
+    rows = {row[0]: row for row in table.rows}
+    assert rows[scjg_pool[0]][4] == round(n * per_object / len(scjg_pool), 2)
+    assert pairs.rows == []  # one honest draw: no pair is suspicious
+
+
+def test_draw_frequency_matches_the_committed_quotas(fixture_year: dict[str, Any]) -> None:
+    task = fixture_year["task"]
+    table = statistics.draw_frequency(YEAR, None)
+    strata = committed_strata(task.draw)
+    sampled = Counter(DrawSelection.objects.filter(draw__task=task).values_list("stratum", flat=True))
+    assert [row[1:4] for row in table.rows] == [[s.name, s.size, sampled.get(s.label, 0)] for s in strata]
+
+
+def test_summary_reports_and_the_upstream_export(
+    fixture_year: dict[str, Any], client: Any, cast: Any
+) -> None:
+    from docx import Document
+    from openpyxl import load_workbook
+
+    sign_in(client, cast["lxb.oversight"])
+    response = client.get(reverse("oversight:summary", args=["docx"]) + f"?year={YEAR}")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"全区{YEAR}年度“双随机、一公开”监管工作总结" in text
+    assert "已公示检查结果 4 项，发现问题 1 项，问题发现率 25.0%" in text
+    assert any(
+        name.startswith("word/media/") for name in zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    )
+    workbook = load_workbook(
+        io.BytesIO(client.get(reverse("oversight:summary", args=["xlsx"]) + f"?year={YEAR}").content)
+    )
+    sheet = workbook["检查结果分布(按结果)"]
+    assert [c.value for c in sheet[2]] == ["1. 未发现问题", 3, 75]
+    assert sheet._charts  # a native Excel chart, editable
+    rows = reports.upstream_rows(YEAR, None)
+    assert len(rows) == 4 and {r[11] for r in rows} == {1, 5}
+    upstream = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("oversight:upstream") + f"?year={YEAR}").streaming_content))
+    )
+    assert [c.value for c in upstream.active[1]] == list(reports.UPSTREAM_HEADERS)
+    assert upstream.active.max_row == 5
+
+
+def test_dashboard_page_and_exports(fixture_year: dict[str, Any], client: Any, cast: Any) -> None:
+    sign_in(client, cast["xfjy.leader"])
+    page = client.get(reverse("oversight:dashboard") + f"?year={YEAR}")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "各部门任务进度" in body and "洛阳市偃师区市场监督管理局" not in body.split("各计划任务进度")[0]
+    csv = client.get(
+        reverse("oversight:table_export", args=["progress_departments", "csv"]) + f"?year={YEAR}"
+    )
+    assert csv.content.startswith(b"\xef\xbb\xbf") and "消防救援大队" in csv.content.decode("utf-8-sig")
+    other = client.get(reverse("oversight:dashboard") + "?department=1")
+    assert other.status_code == 404  # a leader cannot pick another department

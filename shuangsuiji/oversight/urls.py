@@ -1,0 +1,11 @@
+from django.urls import path
+
+from shuangsuiji.oversight import views
+
+app_name = "oversight"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("tables/<slug:key>.<str:fmt>", views.table_export, name="table_export"),
+    path("summary.<str:fmt>", views.summary, name="summary"),
+    path("upstream.xlsx", views.upstream, name="upstream"),
+]

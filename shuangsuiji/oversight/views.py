@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import Any
+from urllib.parse import quote
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from shuangsuiji import tabular
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.accounts.roles import Role
+from shuangsuiji.accounts.selectors import root_of, visible_department_ids
+from shuangsuiji.audit.services import audit_record, client_ip
+from shuangsuiji.core.permissions import rule
+from shuangsuiji.oversight import reports, statistics
+from shuangsuiji.planning.models import Plan
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+
+def _scope(request: HttpRequest) -> tuple[frozenset[int] | None, Department | None]:
+    """The oversight office sees every department (or one it picks); others their own subtree."""
+    user: Any = request.user
+    ids = visible_department_ids(user)
+    chosen = None
+    raw = request.GET.get("department", "")
+    if raw.isdigit():
+        chosen = Department.objects.filter(pk=int(raw)).first()
+        if chosen is None or (ids is not None and chosen.pk not in ids):
+            raise Http404("部门不存在或不在您的可见范围内。")
+        from shuangsuiji.accounts.selectors import department_subtree
+
+        ids = frozenset(department_subtree(chosen).values_list("pk", flat=True))
+    return ids, chosen
+
+
+def _years() -> list[int]:
+    years = set(Plan.objects.values_list("year", flat=True)) | {timezone.localdate().year}
+    return sorted(years, reverse=True)
+
+
+@rule("oversight.view")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    ids, chosen = _scope(request)
+    tables = statistics.dashboard(year, ids, timezone.localdate())
+    user: Any = request.user
+    return render(
+        request,
+        "oversight/dashboard.html",
+        {
+            "year": year,
+            "years": _years(),
+            "tables": tables,
+            "charts": {t.key: t.chart_data() for t in tables if t.chart_data()},
+            "chosen": chosen,
+            "departments": Department.objects.filter(parent__isnull=True)
+            .exclude(kind=Department.Kind.OFFICE)
+            .order_by("path")
+            if Role.OVERSIGHT in user.role_set
+            else [],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _named(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@rule("oversight.view")
+def table_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    year = _year(request)
+    ids, _ = _scope(request)
+    tables = {t.key: t for t in statistics.dashboard(year, ids, timezone.localdate())}
+    if key == "never":
+        tables["never"] = statistics.never_inspected(ids, limit=10**7)
+    table = tables.get(key)
+    if table is None or fmt not in ("xlsx", "csv"):
+        raise Http404("没有这张统计表。")
+    name = f"{table.title}-{year}"
+    if fmt == "csv":
+        data = b"".join(tabular.csv_chunks(table.headers, table.rows))
+        return _named(data, f"{name}.csv", "text/csv; charset=utf-8")
+    out = io.BytesIO()
+    tabular.write_xlsx(out, table.headers, table.rows, sheet_name=table.title[:28])
+    return _named(
+        out.getvalue(), f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+
+
+def _intro(year: int, tables: list[statistics.Table]) -> list[str]:
+    progress = tables[0]
+    drawn = sum(r[1] for r in progress.rows)
+    published = sum(r[4] for r in progress.rows)
+    on_time = sum(r[5] for r in progress.rows)
+    overdue = sum(r[7] for r in progress.rows)
+    problems = tables[4]
+    results = sum(r[1] for r in problems.rows)
+    found = sum(r[2] for r in problems.rows)
+    return [
+        f"{year}年，共抽取检查对象 {drawn} 户（按部门计），已公示检查结果 {published} 户，其中按期公示 {on_time} 户；"
+        f"逾期未公示 {overdue} 户，视为未完成任务。",
+        f"已公示检查结果 {results} 项，发现问题 {found} 项，问题发现率 {statistics._percent(found, results)}%。",
+        tables[7].note or "本年度没有已公示的分层抽查结果。",
+    ]
+
+
+@rule("oversight.view")
+def summary(request: HttpRequest, fmt: str) -> HttpResponse:
+    year = _year(request)
+    ids, chosen = _scope(request)
+    user: Any = request.user
+    if chosen is None and ids is not None and user.department is not None:
+        chosen = root_of(user.department)
+    tables = statistics.dashboard(year, ids, timezone.localdate())
+    who = chosen.name if chosen else "全区"
+    title = f"{who}{year}年度“双随机、一公开”监管工作总结"
+    audit_record(
+        actor=user, action="oversight.summary", ip=client_ip(request), summary=f"导出 {title}（{fmt}）"
+    )
+    if fmt == "docx":
+        data = reports.summary_docx(title, year, tables, _intro(year, tables))
+        return _named(
+            data, f"{title}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+    if fmt == "xlsx":
+        return _named(
+            reports.summary_xlsx(title, tables),
+            f"{title}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    raise Http404("总结报告提供 Word 和 Excel 两种格式。")
+
+
+@rule("oversight.view")
+def upstream(request: HttpRequest) -> FileResponse:
+    """Published results in the layout of docs/upstream-export.md, to file them with the upper platforms."""
+    year = _year(request)
+    ids, _ = _scope(request)
+    audit_record(
+        actor=request.user,
+        action="oversight.upstream_export",
+        ip=client_ip(request),
+        summary=f"导出{year}年检查结果（报送格式）",
+    )
+    handle = tempfile.TemporaryFile()
+    tabular.write_xlsx(
+        handle, reports.UPSTREAM_HEADERS, reports.upstream_rows(year, ids), sheet_name="抽查检查结果"
+    )
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"抽查检查结果-报送-{year}.xlsx")
