@@ -362,21 +362,40 @@ def over_inspected(year: int, ids: frozenset[int] | None) -> Table:
     )
     if ids is not None:
         selections = selections.filter(draw__task__plan__department_id__in=ids)
-    pairs: dict[tuple[int, int], list[str]] = defaultdict(list)
-    joint: dict[int, list[str]] = defaultdict(list)
-    for entity_id, task_ref, item_id, kind in selections.values_list(
-        "entity_id", "draw__task__ref", "draw__task__items", "draw__task__plan__kind"
-    ):
-        pairs[(entity_id, item_id)].append(task_ref)
-        if kind in (Plan.Kind.JOINT, Plan.Kind.TEMPORARY) and task_ref not in joint[entity_id]:
-            joint[entity_id].append(task_ref)
+    # Aggregate in SQL first (10^6 selections a year must not come into Python), then fetch the few rows.
+    twice = (
+        selections.values("entity_id", "draw__task__items")
+        .annotate(n=Count("draw__task", distinct=True))
+        .filter(n__gt=1)
+        .values_list("entity_id", "draw__task__items")
+    )
+    joint_kinds = [Plan.Kind.JOINT, Plan.Kind.TEMPORARY]
+    thrice = (
+        selections.filter(draw__task__plan__kind__in=joint_kinds)
+        .values("entity_id")
+        .annotate(n=Count("draw__task", distinct=True))
+        .filter(n__gt=2)
+        .values_list("entity_id", flat=True)
+    )
     problems: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
-    for (entity_id, _), refs in pairs.items():
-        if len(set(refs)) > 1:
-            problems[entity_id].append((f"同一事项一年内被抽中 {len(set(refs))} 次", sorted(set(refs))))
-    for entity_id, refs in joint.items():
-        if len(refs) > 2:
-            problems[entity_id].append((f"一年内 {len(refs)} 次联合抽查（上限 2 次）", sorted(refs)))
+    for entity_id, item_id in twice:
+        refs = sorted(
+            set(
+                selections.filter(entity_id=entity_id, draw__task__items=item_id).values_list(
+                    "draw__task__ref", flat=True
+                )
+            )
+        )
+        problems[entity_id].append((f"同一事项一年内被抽中 {len(refs)} 次", refs))
+    for entity_id in thrice:
+        refs = sorted(
+            set(
+                selections.filter(entity_id=entity_id, draw__task__plan__kind__in=joint_kinds).values_list(
+                    "draw__task__ref", flat=True
+                )
+            )
+        )
+        problems[entity_id].append((f"一年内 {len(refs)} 次联合抽查（上限 2 次）", refs))
     entities = Entity.objects.in_bulk(list(problems))
     for entity_id, found in problems.items():
         for what, refs in found:
@@ -425,6 +444,33 @@ def _pools(draws: QuerySet[Draw]) -> dict[int, dict[str, list[str]]]:
     return pools
 
 
+def _pairs_sql(draw_ids: list[int], ids: frozenset[int] | None, minimum: int) -> list[tuple[str, str, int]]:
+    """Inspectors drawn onto the same entity's team, counted in SQL (a self-join over the year's seats)."""
+    from django.db import connection
+
+    from shuangsuiji.directory.models import Inspector
+
+    if not draw_ids:
+        return []
+    seat, person = TeamMember._meta.db_table, Inspector._meta.db_table
+    where = [f"a.draw_id IN ({', '.join(['%s'] * len(draw_ids))})", "a.drawn", "b.drawn"]
+    params: list[Any] = list(draw_ids)
+    if ids is not None:
+        marks = ", ".join(["%s"] * len(ids))
+        where.append(f"a.department_id IN ({marks}) AND b.department_id IN ({marks})")
+        params += list(ids) * 2
+    # Table names come from the models and the values are parameters.
+    sql = (
+        f"SELECT ia.cert_no, ib.cert_no, COUNT(*) FROM {seat} a "  # noqa: S608  # nosec B608
+        f"JOIN {seat} b ON a.selection_id = b.selection_id AND a.inspector_id < b.inspector_id "
+        f"JOIN {person} ia ON ia.id = a.inspector_id JOIN {person} ib ON ib.id = b.inspector_id "
+        f"WHERE {' AND '.join(where)} GROUP BY ia.cert_no, ib.cert_no HAVING COUNT(*) >= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, minimum])
+        return [(a, b, n) if a < b else (b, a, n) for a, b, n in cursor.fetchall()]
+
+
 def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Table]:
     """Each inspector's drawn seats against the expected share: in every team draw, a department's seats
     (entities × per object) spread evenly over its pool, Σ seats_d / |pool_d| for the draws the inspector
@@ -434,19 +480,25 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
     seats = TeamMember.objects.filter(draw__in=draws, drawn=True)
     if ids is not None:
         seats = seats.filter(department_id__in=ids)
-    observed = Counter(seats.values_list("inspector__cert_no", flat=True))
-    per_draw = Counter(seats.values_list("draw_id", "department__code"))
+    observed = dict(
+        seats.values("inspector__cert_no").annotate(n=Count("pk")).values_list("inspector__cert_no", "n")
+    )
+    per_draw = {
+        (draw_id, code): n
+        for draw_id, code, n in seats.values("draw_id", "department__code")
+        .annotate(n=Count("pk"))
+        .values_list("draw_id", "department__code", "n")
+    }
     expected: dict[str, float] = defaultdict(float)
     for (draw_id, department), n in per_draw.items():
         pool = pools.get(draw_id, {}).get(department, [])
         for cert in pool:
             expected[cert] += n / len(pool)
-    names = dict(
-        TeamMember.objects.filter(draw__in=draws).values_list("inspector__cert_no", "inspector__name")
+    people = TeamMember.objects.filter(draw__in=draws).values_list(
+        "inspector__cert_no", "inspector__name", "department__name"
     )
-    departments = dict(
-        TeamMember.objects.filter(draw__in=draws).values_list("inspector__cert_no", "department__name")
-    )
+    names = {cert: name for cert, name, _ in people.distinct()}
+    departments = {cert: department for cert, _, department in people.distinct()}
     table = Table(
         "inspectors",
         "执法检查人员被抽中次数与期望",
@@ -472,39 +524,27 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
         ["人员一", "人员二", "同组次数", "期望次数"],
         note="只列出同组次数显著高于随机期望（超过期望 + 3 倍标准差且至少 3 次）的人员组合；应当很少。",
     )
-    together: Counter[tuple[str, str]] = Counter()
-    teams: dict[int, list[str]] = defaultdict(list)
-    for selection_id, cert in seats.values_list("selection_id", "inspector__cert_no"):
-        teams[selection_id].append(cert)
-    for team in teams.values():
-        team.sort()
-        for i in range(len(team)):
-            for j in range(i + 1, len(team)):
-                together[(team[i], team[j])] += 1
     # Expected co-occurrence over the draws: per entity, a department with k seats per entity and a pool of
     # m puts a given member on the team with probability k/m, and two given members with k(k-1)/(m(m-1)).
-    entities = Counter(draw_id for draw_id, _ in set(seats.values_list("draw_id", "selection_id")))
+    entities = dict(
+        seats.values("draw_id").annotate(n=Count("selection_id", distinct=True)).values_list("draw_id", "n")
+    )
     placed: dict[int, dict[str, tuple[str, float, int]]] = defaultdict(dict)
     for (draw_id, department), n in per_draw.items():
         pool = pools.get(draw_id, {}).get(department, [])
-        k = n / entities[draw_id] if entities[draw_id] else 0.0
+        k = n / entities[draw_id] if entities.get(draw_id) else 0.0
         for cert in pool:
             placed[draw_id][cert] = (department, k, len(pool))
-    expected_pair: dict[tuple[str, str], float] = {}
-    for a, b in together:
-        total = 0.0
+    for a, b, n in sorted(_pairs_sql(list(entities), ids, 3), key=lambda t: -t[2]):
+        e = 0.0
         for draw_id, n_entities in entities.items():
-            if a not in placed[draw_id] or b not in placed[draw_id]:
-                continue
-            (da, ka, ma), (db, kb, mb) = placed[draw_id][a], placed[draw_id][b]
-            if da == db:
-                total += n_entities * (ka * (ka - 1)) / (ma * (ma - 1)) if ma > 1 else 0.0
-            else:
-                total += n_entities * (ka / ma) * (kb / mb)
-        expected_pair[(a, b)] = total
-    for (a, b), n in together.most_common():
-        e = expected_pair[(a, b)]
-        if n >= 3 and n > e + 3 * math.sqrt(max(e, 1e-9)):
+            if a in placed[draw_id] and b in placed[draw_id]:
+                (da, ka, ma), (db, kb, mb) = placed[draw_id][a], placed[draw_id][b]
+                if da == db:
+                    e += n_entities * (ka * (ka - 1)) / (ma * (ma - 1)) if ma > 1 else 0.0
+                else:
+                    e += n_entities * (ka / ma) * (kb / mb)
+        if n > e + 3 * math.sqrt(max(e, 1e-9)):
             pairs.rows.append([f"{names.get(a, '')}（{a}）", f"{names.get(b, '')}（{b}）", n, round(e, 2)])
     return table, pairs
 

@@ -174,6 +174,28 @@ def test_inspector_shares_add_up_to_the_seats(fixture_year: dict[str, Any]) -> N
     assert pairs.rows == []  # one honest draw: no pair is suspicious
 
 
+def test_a_pair_put_together_too_often_is_flagged(fixture_year: dict[str, Any]) -> None:
+    task, n = fixture_year["task"], fixture_year["n"]
+    seats = TeamMember.objects.filter(draw__task=task, drawn=True)
+    a = seats.filter(department__code="SCJG").first().inspector
+    b = seats.filter(department__code="XFJY").first().inspector
+    rigged = 0
+    for selection_id in DrawSelection.objects.filter(draw__task=task).values_list("pk", flat=True)[:8]:
+        TeamMember.objects.filter(selection_id=selection_id, department__code="SCJG", position=1).update(
+            inspector=a
+        )
+        TeamMember.objects.filter(selection_id=selection_id, department__code="XFJY", position=1).update(
+            inspector=b
+        )
+        rigged += 1
+    _, pairs = statistics.inspector_fairness(YEAR, None)
+    flagged = {(row[0], row[1]): row[2] for row in pairs.rows}
+    key = tuple(sorted([a.cert_no, b.cert_no]))
+    names = {a.cert_no: a.name, b.cert_no: b.name}
+    assert flagged[(f"{names[key[0]]}（{key[0]}）", f"{names[key[1]]}（{key[1]}）")] >= rigged
+    assert n >= rigged
+
+
 def test_draw_frequency_matches_the_committed_quotas(fixture_year: dict[str, Any]) -> None:
     task = fixture_year["task"]
     table = statistics.draw_frequency(YEAR, None)
