@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from shuangsuiji.catalog.models import ResultCode, ResultCodeSet
 from shuangsuiji.core.calendar import work_calendar
 from shuangsuiji.core.jobs import job_enqueue
+from shuangsuiji.core.pagination import paginate
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.draws.models import TeamMember
 from shuangsuiji.draws.views import _task
@@ -57,9 +58,15 @@ def _record(request: HttpRequest, pk: int) -> InspectionRecord:
 @rule("inspections.view")
 def task_records(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
-    records = list(selectors.records_visible_to(request.user, task).prefetch_related("parts__department"))
+    records = selectors.records_visible_to(request.user, task).prefetch_related("parts__department")
+    state = request.GET.get("state", "")
+    if state in InspectionRecord.State.values:
+        records = records.filter(state=state)
+    page = paginate(request, records, order="selection__rank", size=50)
     calendar = work_calendar()
-    rows = [{"record": r, "due": calendar.due_status(r.results_due, timezone.localdate())} for r in records]
+    rows = [
+        {"record": r, "due": calendar.due_status(r.results_due, timezone.localdate())} for r in page.items
+    ]
     user: Any = request.user
     return render(
         request,
@@ -67,6 +74,9 @@ def task_records(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": task,
             "rows": rows,
+            "page": page,
+            "state": state,
+            "states": InspectionRecord.State.choices,
             "can_archive": bool(user.role_set & {"manager", "leader", "oversight"}),
             "archive_ready": default_storage.exists(jobs.archive_name(task)),
         },

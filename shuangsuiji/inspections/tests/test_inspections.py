@@ -642,3 +642,18 @@ def test_home_page_shows_the_overdue_entries_in_red(client: Any, cast: Any) -> N
     assert "待办与期限" in body
     if timezone.localdate() > date(2026, 11, 17):
         assert 'class="overdue"' in body and task.ref in body
+
+
+def test_the_task_page_filters_by_state_and_pages(client: Any, cast: Any) -> None:
+    task = dispatched(cast)
+    record = task.records.order_by("selection__rank").first()
+    enter(cast["scjg.manager"], part_of(record, "SCJG"), 1)
+    enter(cast["xfjy.manager"], part_of(record, "XFJY"), 1)
+    sign_in(client, cast["scjg.manager"])
+    url = reverse("inspections:task_records", args=[task.pk])
+    complete = client.get(url + "?state=complete").content.decode()
+    assert record.entity.name in complete
+    others = task.records.exclude(pk=record.pk)
+    assert not [r.entity.name for r in others if r.entity.name in complete]
+    everything = client.get(url).content.decode()
+    assert everything.count('href="/staff/inspections/records/') == min(task.records.count(), 50)
