@@ -39,6 +39,17 @@ from shuangsuiji.inspections.models import (
 )
 
 
+def _done(form: Any, call: Any) -> bool:
+    """Run a service for a form; its ValidationError messages become the form's errors (nothing saved)."""
+    try:
+        call()
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return False
+    return True
+
+
 def _errors(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -160,8 +171,9 @@ def part_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     codes = list(ResultCode.objects.filter(code_set_id=record.task.result_code_set_id).order_by("number"))
     form = PartForm(request.POST or None, part=part, codes=codes)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.part_save(
+        if _done(
+            form,
+            lambda: services.part_save(
                 actor=request.user,
                 part=part,
                 inspected_from=form.cleaned_data["inspected_from"],
@@ -171,11 +183,8 @@ def part_edit(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
                 opinion=form.cleaned_data["opinion"],
                 remarks=form.cleaned_data["remarks"],
                 submit="submit" in request.POST,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
+            ),
+        ):
             messages.success(request, "已提交本部门的检查结果。" if "submit" in request.POST else "已暂存。")
             return redirect("inspections:record", pk=record.pk)
     return render(
@@ -329,18 +338,16 @@ def correction_new(request: HttpRequest, pk: int, result_pk: int) -> HttpRespons
         code_set_id=record.task.result_code_set_id
     ).order_by("number")
     if request.method == "POST" and form.is_valid():
-        try:
-            services.correction_request(
+        if _done(
+            form,
+            lambda: services.correction_request(
                 actor=request.user,
                 result=result,
                 new_code=form.cleaned_data["new_code"],
                 new_finding=form.cleaned_data["new_finding"],
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
+            ),
+        ):
             messages.success(request, "已提交更正申请，待本部门主要负责人审批。")
             return redirect("inspections:record", pk=record.pk)
     return render(
@@ -379,19 +386,17 @@ def followup_new(request: HttpRequest, pk: int) -> HttpResponse:
         part__in=parts, current=True
     ).select_related("item", "code")
     if request.method == "POST" and form.is_valid():
-        try:
-            services.followup_create(
+        if _done(
+            form,
+            lambda: services.followup_create(
                 actor=request.user,
                 record=record,
                 kind=form.cleaned_data["kind"],
                 detail=form.cleaned_data["detail"],
                 rectify_by=form.cleaned_data["rectify_by"],
                 result=form.cleaned_data["result"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
+            ),
+        ):
             messages.success(request, "已登记后续处置。")
             return redirect("inspections:record", pk=record.pk)
     return render(request, "inspections/followup_form.html", {"record": record, "form": form})
@@ -407,8 +412,9 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not user.role_set & {"manager", "leader", "inspector"}:
             raise Http404()
         if form.is_valid():
-            try:
-                services.followup_close(
+            if _done(
+                form,
+                lambda: services.followup_close(
                     actor=request.user,
                     followup=followup,
                     outcome=form.cleaned_data["outcome"],
@@ -417,11 +423,8 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     revisit_on=form.cleaned_data["revisit_on"],
                     rectified=form.cleaned_data["rectified"],
                     cancel=form.cleaned_data["cancel"],
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
+                ),
+            ):
                 messages.success(request, "已办结。" if not form.cleaned_data["cancel"] else "已撤销。")
                 return redirect("inspections:record", pk=record.pk)
     calendar = work_calendar()
