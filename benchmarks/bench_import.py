@@ -23,9 +23,9 @@ PostgreSQL ``ssj_bench_import_tpl``), copied for every measurement (SQLite file 
 ``ssj_bench_import`` dropped and re-created from the template). Every measurement runs in its own spawned
 process, so its peak RSS is its own (VmHWM of the child's address space; ru_maxrss is also recorded).
 
-Afterwards: a cProfile of ours at the largest CSV on PostgreSQL (top 25 cumulative, own time by package),
-and a prototype of the proposed changes to ``directory/imports.py`` — applied by subclassing the handler in
-the benchmark's child process only, the app is not changed — measured before/after.
+Afterwards: a cProfile of ours at the largest CSV on PostgreSQL (top 25 cumulative, own time by package).
+"cpu s" is the child's own CPU time (user + system): on a shared 2-core machine wall time also counts
+other people's work, the database server's included; CPU time shows what the import itself costs.
 
     uv run python benchmarks/bench_import.py              # 10^5 and 10^6 rows, both databases (~15 min)
     uv run python benchmarks/bench_import.py --quick      # 10^5 rows only
@@ -64,7 +64,6 @@ TARGET_SECONDS = 60.0
 TARGET_FLOOR_RATIO = 3.0
 TARGET_IE_SPEEDUP = 10.0
 TARGET_PEAK_MB = 1024.0
-PROTO_BATCH = 10_000
 
 # What the generated files say (display values people type) → the model's code. Labels and aliases are
 # the ones ENTITY_SPEC accepts; the floor and the import-export resource map them with these dicts.
@@ -436,7 +435,7 @@ def task_floor(task: dict[str, Any]) -> dict[str, Any]:
         )  # fmt: skip
 
     cols = ", ".join(FLOOR_COLUMNS)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rows = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if pg:
@@ -462,10 +461,11 @@ def task_floor(task: dict[str, Any]) -> dict[str, Any]:
             f"SELECT id, %s, %s FROM {entity_table} WHERE id > %s",
             [scjg, now, first_id],
         )
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak, maxrss = _peak_mib()  # before the digest below, which is not part of the measurement
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "rows": rows,
         "peak_mib": peak,
         "maxrss_mib": maxrss,
@@ -483,7 +483,7 @@ DIGEST_FIELDS = (
 
 def content_digest() -> str:
     """Order-independent digest of every entity's stored values and of the directory listings, to check
-    that floor, ours and the prototype leave the same register (run after the timed part)."""
+    that the floor and ours leave the same register (run after the timed part)."""
     import hashlib
 
     from shuangsuiji.directory.models import DirectoryListing, Entity
@@ -506,16 +506,18 @@ class PhaseTimer:
     def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
-    def install(self, handler: type) -> None:
+    def install(self) -> None:
         from django.db import connection
         from django.db.models.query import QuerySet
 
         from shuangsuiji.directory import imports
 
         timer = self
-        original_process = handler.process
+        handler, writer = imports._EntityHandler, imports._NewEntities
+        original_process, original_existing, original_write = handler.process, handler._existing, writer.write
         original_fetch, original_bulk_create = QuerySet._fetch_all, QuerySet.bulk_create
         original_bulk_update, original_audit = QuerySet.bulk_update, imports.audit_record
+        how = "COPY" if connection.vendor == "postgresql" else "executemany"
 
         def process(self: Any, records: Any) -> None:
             started = time.perf_counter()
@@ -525,6 +527,20 @@ class PhaseTimer:
             finally:
                 timer.in_process = False
                 timer.add("handler.process", time.perf_counter() - started)
+
+        def _existing(self: Any, records: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original_existing(self, records)
+            finally:
+                timer.add("lookup existing entities", time.perf_counter() - started)
+
+        def write(self: Any, rows: Any, directory: Any) -> None:
+            started = time.perf_counter()
+            try:
+                original_write(self, rows, directory)
+            finally:
+                timer.add(f"write new entities + listings ({how})", time.perf_counter() - started)
 
         def _fetch_all(self: Any) -> None:
             if not timer.in_process or self._result_cache is not None:
@@ -565,7 +581,9 @@ class PhaseTimer:
             finally:
                 timer.add("COMMIT", time.perf_counter() - started)
 
-        handler.process = process  # type: ignore[attr-defined]
+        handler.process = process  # type: ignore[method-assign]
+        handler._existing = _existing  # type: ignore[method-assign]
+        writer.write = write  # type: ignore[method-assign]
         QuerySet._fetch_all = _fetch_all  # type: ignore[method-assign]
         QuerySet.bulk_create = bulk_create  # type: ignore[method-assign]
         QuerySet.bulk_update = bulk_update  # type: ignore[method-assign]
@@ -575,8 +593,8 @@ class PhaseTimer:
     def breakdown(self, total: float) -> dict[str, float]:
         out = dict(self.seconds)
         process = out.pop("handler.process", 0.0)
-        inner = sum(v for k, v in out.items() if k.startswith(("lookup", "bulk_", "COPY", "INSERT", "ids")))
-        out["handler: classify/build objects"] = max(0.0, process - inner)
+        inner = sum(v for k, v in out.items() if k.startswith(("lookup", "bulk_", "write")))
+        out["handler: resolve/classify rows"] = max(0.0, process - inner)
         out["tabular read+normalise (rest)"] = max(
             0.0, total - process - out.get("audit", 0.0) - out.get("COMMIT", 0.0)
         )
@@ -589,12 +607,8 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
     from shuangsuiji.directory.models import DirectoryListing, Entity
 
     timer = PhaseTimer()
-    if task.get("variant", "").startswith("proto"):
-        install_prototype(timer.add)
-    if task.get("variant") == "proto+ra":
-        install_read_ahead()
     if not task.get("profile"):
-        timer.install(imports.HANDLERS["entities"])
+        timer.install()
     scjg = Department.objects.get(code="SCJG")
     before = Entity.objects.count()
     profiler = None
@@ -603,7 +617,7 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     outcome = imports.register_import(
         kind="entities",
         source=task["path"],
@@ -614,8 +628,13 @@ def task_ours(task: dict[str, Any]) -> dict[str, Any]:
         update_existing=task.get("update", False),
         max_bytes=task["max_bytes"],
     )
-    seconds = time.perf_counter() - started
-    result: dict[str, Any] = {"seconds": seconds, "rows": outcome.rows, "counts": outcome.counts()}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    result: dict[str, Any] = {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rows": outcome.rows,
+        "counts": outcome.counts(),
+    }
     result["peak_mib"], result["maxrss_mib"] = _peak_mib()  # before the checks and the digest below
     if profiler is not None:
         profiler.disable()
@@ -705,16 +724,16 @@ def task_ie(task: dict[str, Any]) -> dict[str, Any]:
     meta = type("Meta", (), {"model": Entity, "import_id_fields": ("uscc",), "fields": tuple(declared)})
     resource_class = type("EntityResource", (resources.ModelResource,), {**declared, "Meta": meta})
     before = Entity.objects.count()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with open(task["path"], encoding="utf-8-sig", newline="") as f:
         dataset = tablib.Dataset().load(f.read(), format="csv")
     loaded = time.perf_counter() - started
     result = resource_class().import_data(dataset, dry_run=False, use_transactions=True, raise_errors=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if result.has_errors() or result.has_validation_errors():
         raise RuntimeError(f"import-export reported errors: {result.totals}")
     added = Entity.objects.count() - before
-    return {"seconds": seconds, "load_seconds": loaded, "rows": len(dataset), "added": added}
+    return {"seconds": seconds, "cpu": cpu, "load_seconds": loaded, "rows": len(dataset), "added": added}
 
 
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -725,242 +744,6 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ours": task_ours,
     "ie": task_ie,
 }
-
-
-# ============================================================================ the prototype (bench-only)
-
-
-def install_prototype(timer_add: Callable[[str, float], None]) -> None:
-    """The proposed change to directory/imports.py, as a subclass swapped into HANDLERS in this process:
-
-    1. BATCH 2000 → 10,000 (fewer round trips; memory stays bounded: ~10 MB of records a batch);
-    2. new rows become plain tuples (no Entity() instance) written inside the same transaction with
-       COPY … FROM STDIN on PostgreSQL (ids taken from the sequence first, so their SCJG listings go by
-       COPY too) and one executemany on SQLite (ids = max+1…, safe: the IMMEDIATE transaction holds the
-       write lock) — instead of bulk_create's multi-row INSERT … RETURNING;
-    3. on re-import, 管辖单位 is compared by id (``_apply`` read ``entity.jurisdiction``, which loads the
-       Department: one SELECT per existing row), and directory listings are inserted only for entities
-       not yet listed (one SELECT of the batch's listed ids) instead of bulk_create(ignore_conflicts=True)
-       for every touched entity.
-    Validation, classification, messages and counts are unchanged.
-    """
-    from django.db import connection
-    from django.utils import timezone
-
-    from shuangsuiji import tabular
-    from shuangsuiji.directory import imports
-    from shuangsuiji.directory.models import DirectoryListing, Entity
-
-    imports.BATCH = PROTO_BATCH
-    columns = [f for f in imports._EntityHandler.fields if f != "jurisdiction"]
-    defaults = {f: Entity._meta.get_field(f).get_default() for f in columns}
-    entity_table, listing_table = Entity._meta.db_table, DirectoryListing._meta.db_table
-    cols = ", ".join(["id", "uscc", "reg_no", "jurisdiction_id", *columns, "created_at", "updated_at"])
-
-    class FastEntityHandler(imports._EntityHandler):
-        def _apply(self, obj: Any, values: dict[str, Any]) -> list[str]:
-            # Compare 管辖单位 by id: getattr(entity, "jurisdiction") loads the Department, one SELECT a row.
-            department = values.pop("jurisdiction")
-            changed = super()._apply(obj, values)
-            if obj.jurisdiction_id != department.pk:
-                obj.jurisdiction = department
-                changed.append("jurisdiction")
-            return changed
-
-        def process(self, records: list[tabular.Record]) -> None:
-            usccs = [r.values["uscc"] for r in records if r.values.get("uscc")]
-            regs = [r.values["reg_no"] for r in records if r.values.get("reg_no")]
-            existing = {e.uscc: e for e in Entity.objects.filter(uscc__in=usccs)} if usccs else {}
-            if regs:
-                existing.update({e.reg_no: e for e in Entity.objects.filter(reg_no__in=regs) if e.reg_no})
-            new: list[tuple[Any, ...]] = []
-            changed: dict[str, list[Entity]] = {}
-            touched: list[Entity] = []
-            for record in records:
-                values = dict(record.values)
-                code = values.pop("code")
-                self.codes.add(code)
-                department = self.departments.get(str(values.get("jurisdiction", "")).strip())
-                if department is None:
-                    self.reject(
-                        record,
-                        "管辖单位",
-                        values.get("jurisdiction"),
-                        "系统中没有这个部门：请填写本系统部门的名称或简称（见“部门管理”）",
-                    )
-                    continue
-                values["jurisdiction"] = department
-                entity = existing.get(code)
-                if entity is None:
-                    new.append(
-                        (
-                            values.get("uscc"),
-                            values.get("reg_no"),
-                            department.pk,
-                            *[values.get(f, defaults[f]) for f in columns],
-                        )
-                    )
-                    self.outcome.new += 1
-                    continue
-                if not self.update_existing:
-                    self.reject(
-                        record,
-                        "统一社会信用代码（注册号）",
-                        code,
-                        "该检查对象已在名录库中；如需更新其信息，请勾选“更新已有记录”",
-                    )
-                    continue
-                fields = self._apply(entity, values)
-                touched.append(entity)
-                if fields:
-                    self.outcome.updated += 1
-                    for name in fields:
-                        changed.setdefault(name, []).append(entity)
-                else:
-                    self.outcome.unchanged += 1
-            if not self.write:
-                return
-            if new:
-                self._insert_new(new)
-            for name, entities in changed.items():
-                Entity.objects.bulk_update(entities, [name], batch_size=imports.BATCH)
-            if self.directory is not None and touched:
-                listed = set(
-                    DirectoryListing.objects.filter(
-                        department=self.directory, entity_id__in=[e.pk for e in touched]
-                    ).values_list("entity_id", flat=True)
-                )
-                DirectoryListing.objects.bulk_create(
-                    [
-                        DirectoryListing(entity=e, department=self.directory)
-                        for e in touched
-                        if e.pk not in listed
-                    ],
-                    batch_size=imports.BATCH,
-                    ignore_conflicts=True,
-                )
-
-        def _insert_new(self, new: list[tuple[Any, ...]]) -> None:
-            now = timezone.now()
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute(
-                        f"SELECT array(SELECT nextval(pg_get_serial_sequence('{entity_table}', 'id')) "
-                        "FROM generate_series(1, %s))",
-                        [len(new)],
-                    )
-                    ids = cursor.fetchone()[0]
-                    timer_add("ids (nextval)", time.perf_counter() - started)
-                    started = time.perf_counter()
-                    raw = cursor.cursor
-                    with raw.copy(f"COPY {entity_table} ({cols}) FROM STDIN") as copy:
-                        for pk, row in zip(ids, new, strict=True):
-                            copy.write_row((pk, *row, now, now))
-                    timer_add("COPY Entity", time.perf_counter() - started)
-                    started = time.perf_counter()
-                    if self.directory is not None:
-                        department = self.directory.pk
-                        with raw.copy(
-                            f"COPY {listing_table} (entity_id, department_id, listed_at) FROM STDIN"
-                        ) as copy:
-                            for pk in ids:
-                                copy.write_row((pk, department, now))
-                    timer_add("COPY DirectoryListing", time.perf_counter() - started)
-                    return
-                # SQLite: this transaction took the write lock at BEGIN (transaction_mode IMMEDIATE).
-                cursor.execute(
-                    f"SELECT max(coalesce((SELECT max(id) FROM {entity_table}), 0), "
-                    f"coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
-                    [entity_table],
-                )
-                first = cursor.fetchone()[0] + 1
-                ids = list(range(first, first + len(new)))
-                stamp = connection.ops.adapt_datetimefield_value(now)
-                at = 3 + columns.index(
-                    "established_on"
-                )  # in a new-row tuple: uscc, reg_no, jurisdiction_id, …
-                raw = connection.connection
-                marks = ", ".join("?" for _ in cols.split(", "))
-                raw.executemany(
-                    f"INSERT INTO {entity_table} ({cols}) VALUES ({marks})",
-                    [
-                        (pk, *row[:at], row[at] and row[at].isoformat(), *row[at + 1 :], stamp, stamp)
-                        for pk, row in zip(ids, new, strict=True)
-                    ],
-                )
-                timer_add("INSERT Entity (executemany)", time.perf_counter() - started)
-                started = time.perf_counter()
-                if self.directory is not None:
-                    raw.executemany(
-                        f"INSERT INTO {listing_table} (entity_id, department_id, listed_at) VALUES (?, ?, ?)",
-                        [(pk, self.directory.pk, stamp) for pk in ids],
-                    )
-                timer_add("INSERT DirectoryListing (executemany)", time.perf_counter() - started)
-
-    imports.HANDLERS["entities"] = FastEntityHandler
-
-
-def install_read_ahead(chunk: int = 1000, depth: int = 10) -> None:
-    """Proposal 4: read and validate the file in a background thread, one bounded queue ahead of the
-    handler (≤ depth × chunk records). Parsing is Python (holds the GIL) while the handler mostly waits on
-    the database (COPY, queries: GIL released), so on 2 cores the two overlap. A change to the loop in
-    register_import (wrap the reader); here by wrapping tabular.read_records in this process."""
-    import queue
-    import threading
-
-    from shuangsuiji import tabular
-
-    original = tabular.read_records
-    done = object()
-    sys.setswitchinterval(0.0005)  # hand the GIL back quickly to the thread that waited on the database
-
-    class ReadAhead:
-        def __init__(self, reader: Any) -> None:
-            self._reader = reader
-
-        def __getattr__(self, name: str) -> Any:  # warnings(), progress(), data_rows, errors …
-            return getattr(self._reader, name)
-
-        def __iter__(self) -> Iterator[Any]:
-            q: queue.Queue[Any] = queue.Queue(maxsize=depth)
-            stop = threading.Event()
-
-            def put(item: Any) -> bool:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        return True
-                    except queue.Full:
-                        continue
-                return False
-
-            def produce() -> None:
-                try:
-                    batch: list[Any] = []
-                    for record in self._reader:
-                        batch.append(record)
-                        if len(batch) >= chunk:
-                            if not put(batch):
-                                return
-                            batch = []
-                    put(batch)
-                    put(done)
-                except BaseException as error:  # re-raised in the consuming thread
-                    put(error)
-
-            thread = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
-            thread.start()
-            try:
-                while (item := q.get()) is not done:
-                    if isinstance(item, BaseException):
-                        raise item
-                    yield from item
-            finally:
-                stop.set()
-                thread.join()
-
-    tabular.read_records = lambda *args, **kwargs: ReadAhead(original(*args, **kwargs))  # type: ignore[assignment]
 
 
 # ====================================================================================== parent side
@@ -1078,6 +861,7 @@ class Bench:
             rows = result.get("rows", 0)
             print(
                 f"  {DB_LABEL[db]:10} {file:14} {what:34} {rows:>9,} rows {result['seconds']:8.2f} s "
+                f"(cpu {result.get('cpu', 0):6.2f} s) "
                 f"{rows / result['seconds'] if result['seconds'] else 0:>9,.0f} rows/s  peak {result['peak_mib']:6.0f} MiB",
                 flush=True,
             )
@@ -1096,16 +880,12 @@ class Bench:
     def floor(self, db: str, key: str) -> None:
         self.run(db, key, "floor (no validation)", {"kind": "floor", **self.file_task(key)})
 
-    def ours(self, db: str, key: str, variant: str = "as is", update: bool = True) -> None:
-        task = {"kind": "ours", "variant": variant, **self.file_task(key)}
-        label = {"as is": "ours", "proto": "prototype", "proto+ra": "prototype + read-ahead"}[variant]
-        first = self.run(db, key, f"{label}: new rows", dict(task))
+    def ours(self, db: str, key: str, update: bool = True) -> None:
+        task = {"kind": "ours", **self.file_task(key)}
+        first = self.run(db, key, "ours: new rows", dict(task))
         if update and "error" not in first:  # the re-import runs on the database the first run filled
             self.run(
-                db,
-                key,
-                f"{label}: re-import (update, unchanged)",
-                {**task, "update": True, "env": first["env"]},
+                db, key, "ours: re-import (update, unchanged)", {**task, "update": True, "env": first["env"]}
             )
 
     def ie(self, db: str) -> None:
@@ -1129,7 +909,7 @@ def find(results: list[dict[str, Any]], db: str, file: str, what: str) -> dict[s
 
 def print_table(results: list[dict[str, Any]], file_label: dict[str, str]) -> None:
     head = (
-        f"{'db':10} {'file':22} {'measurement':36} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} "
+        f"{'db':10} {'file':22} {'measurement':36} {'rows':>9} {'seconds':>8} {'cpu s':>7} {'rows/s':>9} {'peak MB':>8} "
         f"{'x floor':>8} {'vs i-e':>8} {'load':>5}"
     )
     print(head)
@@ -1147,9 +927,11 @@ def print_table(results: list[dict[str, Any]], file_label: dict[str, str]) -> No
         vs_ie = f"{rate / (ie['rows'] / ie['seconds']):7.1f}x" if ie else "-"
         print(
             f"{DB_LABEL[r['db']]:10} {file_label[r['file']]:22} {r['what']:36} {r['rows']:>9,} {r['seconds']:>8.2f} "
+            f"{r.get('cpu', 0):>7.2f} "
             f"{rate:>9,.0f} {r['peak_mib']:>8.0f} {x_floor:>8} {vs_ie:>8} {r.get('load', 0):5.1f}"
         )
     print(
+        "cpu s = the measuring process's own CPU time (the database server's is not in it); "
         "x floor = seconds / the floor's seconds on the same file and database; vs i-e = rows/s ÷ django-import-"
         "export's rows/s (10^5 CSV) on the same database; peak MB = the child's VmHWM (its own address space); "
         "load = 1-min load average when the measurement ended (2 cores, shared machine)."
@@ -1231,10 +1013,6 @@ def main() -> None:
         action="store_true",
         help="profile the 10^5 CSV instead of the big one (saves ~5 min)",
     )
-    parser.add_argument("--no-proto", dest="proto", action="store_false", help="skip the prototype")
-    parser.add_argument(
-        "--read-ahead", action="store_true", help="also the prototype + a read-ahead thread (proposal 4)"
-    )
     parser.add_argument("--keep", type=Path, help="write the files here and keep them (and the databases)")
     parser.add_argument(
         "--debug-sql",
@@ -1297,10 +1075,6 @@ def main() -> None:
                 if large:
                     bench.floor(db, "csv_large")
                     bench.ours(db, "csv_large", update=args.large_reimport)
-                if args.proto:
-                    bench.ours(db, big, variant="proto")
-                    if args.read_ahead:
-                        bench.ours(db, big, variant="proto+ra", update=False)
             if args.profile and "postgres" in dbs:
                 print(f"\n== cProfile of ours, {file_label[profiled]}, PostgreSQL", flush=True)
                 profile = bench.profile("postgres", profiled)
@@ -1331,34 +1105,6 @@ def main() -> None:
         for group, seconds in sorted(prof["groups"].items(), key=lambda kv: -kv[1]):
             print(f"  {group:52} {seconds:7.1f} s  {seconds / prof['total'] * 100:5.1f}%")
         print("\n".join(line for line in prof["text"].splitlines() if line.strip()))
-    if any(r["what"].startswith("prototype") for r in results):
-        print(f"\n===== Prototype of the proposed imports.py changes (bench-only), {file_label[big]} =====")
-        for db in dbs:
-            floor = find(results, db, big, "floor (no validation)")
-            for label, suffix in (
-                ("prototype", "new rows"),
-                ("prototype + read-ahead", "new rows"),
-                ("prototype", "re-import (update, unchanged)"),
-            ):
-                before = find(results, db, big, f"ours: {suffix}") or find(
-                    results, db, "csv", f"ours: {suffix}"
-                )
-                after = find(results, db, big, f"{label}: {suffix}")
-                if not (before and after):
-                    continue
-                b_rate, a_rate = before["rows"] / before["seconds"], after["rows"] / after["seconds"]
-                where = "" if before["file"] == big else f" (as-is figure from the {file_label['csv']} file)"
-                print(
-                    f"  {DB_LABEL[db]:10} {label + ': ' + suffix:40} {b_rate:>8,.0f} -> {a_rate:>8,.0f} rows/s "
-                    f"({a_rate / b_rate:.1f}x); {after['seconds']:.1f} s"
-                    + (f", {after['seconds'] / floor['seconds']:.2f}x floor" if floor else "")
-                    + f"; peak {before['peak_mib']:.0f} -> {after['peak_mib']:.0f} MiB{where}"
-                )
-        for label in ("prototype", "prototype + read-ahead"):
-            lines = verdicts(results, big, label)
-            if lines:
-                print(f"\nTargets with {label}:")
-                print("\n".join(lines))
     print(f"\ntotal run time {time.perf_counter() - started_all:.0f} s")
 
 

@@ -5,16 +5,22 @@ names against the database in batches (departments, existing entities, inspector
 as new, updated or unchanged. With `commit=True` each batch is written as it goes, inside ONE
 transaction that is rolled back at the end if any row was rejected and the user did not choose "import
 the valid rows" — so a file with errors imports nothing, and memory stays bounded by the batch size.
+
+New entities (and their listing in the importing department's directory) skip the ORM: they are written
+with COPY on PostgreSQL and one executemany on SQLite, still inside that transaction, with every column
+the ORM would have set (model defaults, created/updated timestamps). See docs/decisions/0005-imports.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from shuangsuiji import tabular
 from shuangsuiji.accounts.models import Department
@@ -26,6 +32,9 @@ from shuangsuiji.catalog.services import FIELDS as ITEM_FIELDS
 from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector, Status
 
 BATCH = 2000
+# Entities go by 10,000: a tenth of the lookups and COPY statements of 2,000, and still only ~10 MB of
+# records in memory (benchmarks/bench_import.py).
+ENTITY_BATCH = 10_000
 KINDS = {
     "entities": (tabular.ENTITY_SPEC, "检查对象名录"),
     "inspectors": (tabular.INSPECTOR_SPEC, "执法检查人员名录"),
@@ -105,10 +114,34 @@ def _scope(actor: Any) -> tuple[frozenset[int] | None, bool]:
     return visible_department_ids(actor), Role.SYSADMIN in actor.role_set
 
 
+def _probe(
+    table: type[models.Model], select: str, column: str, values: list[Any], where: str = "", *params: Any
+) -> tuple[str, list[Any]]:
+    """SQL and parameters for the rows whose `column` (unique, given `where`) is one of `values`.
+
+    The values go as ONE parameter, an array on PostgreSQL and a JSON list on SQLite: `__in` with a batch of
+    10,000 parameters costs more to compile, bind and plan than the query takes to run. On PostgreSQL each
+    value is one index probe (a LIMIT 1 lateral subquery the planner cannot turn into a scan): during an
+    import the table's statistics still describe it as it was before, and `= ANY(…)` was planned as a
+    sequential scan of a table growing to a million rows, once a batch.
+    """
+    name = connection.ops.quote_name(table._meta.db_table)
+    if connection.vendor == "postgresql":
+        array = "bigint[]" if isinstance(values[0], int) else "text[]"  # ids or codes
+        sql = (
+            f"SELECT found.* FROM unnest(%s::{array}) AS probe(value) CROSS JOIN LATERAL "  # noqa: S608  # nosec B608
+            f"(SELECT {select} FROM {name} WHERE {where}{column} = probe.value LIMIT 1) AS found"
+        )
+        return sql, [values, *params]
+    sql = f"SELECT {select} FROM {name} WHERE {where}{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608  # nosec B608
+    return sql, [*params, json.dumps(values)]
+
+
 class _Handler:
     """Collects a batch of valid records, resolves them against the database and classifies them."""
 
     fields: tuple[str, ...] = ()
+    batch_size = BATCH
 
     def __init__(
         self,
@@ -125,7 +158,7 @@ class _Handler:
 
     def add(self, record: tabular.Record) -> None:
         self.batch.append(record)
-        if len(self.batch) >= BATCH:
+        if len(self.batch) >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
@@ -145,34 +178,174 @@ class _Handler:
     def _apply(self, obj: Any, values: dict[str, Any]) -> list[str]:
         changed = []
         for name in self.fields:
-            if name in values and getattr(obj, name) != values[name]:
-                setattr(obj, name, values[name])
-                changed.append(name)
+            if name not in values:
+                continue
+            value = values[name]
+            if isinstance(value, models.Model):
+                # A resolved foreign key: compare ids. Reading `obj.<name>` would load the related row,
+                # one SELECT for every existing record of a re-import.
+                if getattr(obj, obj._meta.get_field(name).attname) == value.pk:
+                    continue
+            elif getattr(obj, name) == value:
+                continue
+            setattr(obj, name, value)
+            changed.append(name)
         return changed
+
+
+class _NewEntities:
+    """Writes new entities, and their listing in a department's object directory, with the database's
+    bulk path inside the current transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    Every concrete column of `Entity` is written as the ORM would write it: the record's value or the
+    field's default, the model's default for a column imports never set, the batch's timestamp for
+    auto_now/auto_now_add fields, and a primary key taken from the table's sequence beforehand (so that
+    the listings go the same way).
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        if connection.vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"imports support PostgreSQL and SQLite, not {connection.vendor}")
+        self.pg = connection.vendor == "postgresql"
+        meta, ops = Entity._meta, connection.ops
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        stamps = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        by_name = {f.name: f for f in fields}
+        self.keys = tuple(keys)  # a new row: [jurisdiction_id, *(the record's value or default per key)]
+        imported = [by_name["jurisdiction"], *(by_name[k] for k in self.keys)]
+        self.defaults = tuple(f.get_default() for f in imported[1:])
+        rest = [f for f in fields if f not in imported and f not in stamps]
+        self.rest = tuple(self._adapted(f, f.get_default()) for f in rest)
+        self.stamp_count = len(stamps)
+        # SQLite takes dates as text: the positions to adapt in a written row (the pk first).
+        self.dates = [
+            (1 + i, self._adapter(f)) for i, f in enumerate(imported) if isinstance(f, models.DateField)
+        ]
+        quote = ops.quote_name
+        entity_table, listing_table = quote(meta.db_table), quote(DirectoryListing._meta.db_table)
+        columns = ", ".join(
+            quote(c) for c in (meta.pk.column, *(f.column for f in (*imported, *rest, *stamps)))
+        )
+        listed = {f.name: f.column for f in DirectoryListing._meta.concrete_fields}
+        listing = ", ".join(quote(listed[name]) for name in ("entity", "department", "listed_at"))
+        marks = ", ".join(["%s"] * (1 + len(imported) + len(rest) + len(stamps)))
+        # Identifiers from the model's metadata, quoted; every value goes as a parameter or through COPY.
+        self.copy_entities = f"COPY {entity_table} ({columns}) FROM STDIN"
+        self.copy_listings = f"COPY {listing_table} ({listing}) FROM STDIN"
+        self.insert_entities = f"INSERT INTO {entity_table} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608
+        self.insert_listings = f"INSERT INTO {listing_table} ({listing}) VALUES (%s, %s, %s)"  # noqa: S608  # nosec B608
+        self.take_ids = (
+            "SELECT array(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+            if self.pg
+            # SQLite's AUTOINCREMENT hands out max(largest id, sqlite_sequence) + 1, …
+            else f"SELECT max(coalesce((SELECT max({quote(meta.pk.column)}) FROM {entity_table}), 0), "  # noqa: S608  # nosec B608
+            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))"
+        )
+        self.take_ids_params: list[Any] = [entity_table, meta.pk.column] if self.pg else [meta.db_table]
+
+    def _adapter(self, field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+        ops = connection.ops
+        if isinstance(field, models.DateTimeField):
+            return ops.adapt_datetimefield_value
+        if isinstance(field, models.DateField):
+            return ops.adapt_datefield_value
+        return lambda value: value
+
+    def _adapted(self, field: models.Field[Any, Any], value: Any) -> Any:
+        return value if self.pg or value is None else self._adapter(field)(value)
+
+    def row(self, jurisdiction_id: int, values: dict[str, Any]) -> list[Any]:
+        return [jurisdiction_id, *map(values.get, self.keys, self.defaults)]
+
+    def write(self, rows: list[list[Any]], directory: Department | None) -> None:
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            ids = self._take_ids(cursor, len(rows))
+            if self.pg:
+                tail = (*self.rest, *(now,) * self.stamp_count)
+                raw = cursor.cursor  # psycopg's own cursor, for COPY
+                with raw.copy(self.copy_entities) as copy:
+                    for pk, row in zip(ids, rows, strict=True):
+                        copy.write_row((pk, *row, *tail))
+                if directory is not None:
+                    with raw.copy(self.copy_listings) as copy:
+                        for pk in ids:
+                            copy.write_row((pk, directory.pk, now))
+                return
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            tail = (*self.rest, *(stamp,) * self.stamp_count)
+            written = []
+            for pk, row in zip(ids, rows, strict=True):
+                values = [pk, *row, *tail]
+                for i, adapt in self.dates:
+                    if values[i] is not None:
+                        values[i] = adapt(values[i])
+                written.append(values)
+            cursor.executemany(self.insert_entities, written)
+            if directory is not None:
+                cursor.executemany(self.insert_listings, [(pk, directory.pk, stamp) for pk in ids])
+
+    def _take_ids(self, cursor: Any, count: int) -> list[int]:
+        """Ids for the new rows, from the table's sequence. On SQLite this transaction holds the write
+        lock (transaction_mode IMMEDIATE; in WAL mode a stale snapshot cannot write either), so nobody
+        else takes them; an id taken anyway would fail on the primary key, never overwrite a row."""
+        if self.pg:
+            cursor.execute(self.take_ids, [*self.take_ids_params, count])
+            return list(cursor.fetchone()[0])
+        cursor.execute(self.take_ids, self.take_ids_params)
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + count))
 
 
 class _EntityHandler(_Handler):
     fields = tuple(f for f in Entity.EDITABLE_FIELDS if f not in ("uscc", "reg_no"))
+    batch_size = ENTITY_BATCH
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Any, collect_codes: bool = False) -> None:
         super().__init__(*args)
         self.departments = _department_index(Department.objects.filter(is_active=True))
+        self.collect_codes = collect_codes  # only mark_missing needs every code of the file
         self.codes: set[str] = set()
+        self.new_entities = _NewEntities(("uscc", "reg_no", *(f for f in self.fields if f != "jurisdiction")))
+
+    def _existing(self, records: list[tabular.Record]) -> dict[str, Entity]:
+        """The batch's entities already in the register, by USCC or registration number."""
+        found: dict[str, Entity] = {}
+        for column in ("uscc", "reg_no"):
+            codes = [r.values[column] for r in records if r.values.get(column)]
+            if codes:
+                sql, params = _probe(Entity, "*", column, codes)
+                found.update((getattr(e, column), e) for e in Entity.objects.raw(sql, params))
+        return found
+
+    def _unlisted(self, entities: list[Entity], directory: Department) -> list[Entity]:
+        """Those of the entities that the department's directory does not list yet."""
+        sql, params = _probe(
+            DirectoryListing,
+            "entity_id",
+            "entity_id",
+            [e.pk for e in entities],
+            "department_id = %s AND ",
+            directory.pk,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            listed = {pk for (pk,) in cursor.fetchall()}
+        return [e for e in entities if e.pk not in listed]
 
     def process(self, records: list[tabular.Record]) -> None:
-        usccs = [r.values["uscc"] for r in records if r.values.get("uscc")]
-        regs = [r.values["reg_no"] for r in records if r.values.get("reg_no")]
-        existing = {e.uscc: e for e in Entity.objects.filter(uscc__in=usccs)} if usccs else {}
-        if regs:
-            existing.update({e.reg_no: e for e in Entity.objects.filter(reg_no__in=regs) if e.reg_no})
-        new: list[Entity] = []
+        existing = self._existing(records)
+        new: list[list[Any]] = []
         changed: dict[str, list[Entity]] = {}
         touched: list[Entity] = []
+        departments, codes, collect = self.departments, self.codes, self.collect_codes
+        new_row = self.new_entities.row
         for record in records:
-            values = dict(record.values)
-            code = values.pop("code")
-            self.codes.add(code)
-            department = self.departments.get(str(values.get("jurisdiction", "")).strip())
+            values = record.values
+            code = values["code"]
+            if collect:
+                codes.add(code)
+            department = departments.get(str(values.get("jurisdiction", "")).strip())
             if department is None:
                 self.reject(
                     record,
@@ -181,15 +354,9 @@ class _EntityHandler(_Handler):
                     "系统中没有这个部门：请填写本系统部门的名称或简称（见“部门管理”）",
                 )
                 continue
-            values["jurisdiction"] = department
             entity = existing.get(code)
             if entity is None:
-                entity = Entity(
-                    **{k: v for k, v in values.items() if k in self.fields},
-                    uscc=values.get("uscc"),
-                    reg_no=values.get("reg_no"),
-                )
-                new.append(entity)
+                new.append(new_row(department.pk, values))
                 self.outcome.new += 1
                 continue
             if not self.update_existing:
@@ -200,7 +367,7 @@ class _EntityHandler(_Handler):
                     "该检查对象已在名录库中；如需更新其信息，请勾选“更新已有记录”",
                 )
                 continue
-            fields = self._apply(entity, values)
+            fields = self._apply(entity, {**values, "jurisdiction": department})
             touched.append(entity)
             if fields:
                 self.outcome.updated += 1
@@ -210,12 +377,16 @@ class _EntityHandler(_Handler):
                 self.outcome.unchanged += 1
         if not self.write:
             return
-        Entity.objects.bulk_create(new, batch_size=BATCH)
+        if new:
+            self.new_entities.write(new, self.directory)
         for name, entities in changed.items():
             Entity.objects.bulk_update(entities, [name], batch_size=BATCH)
-        if self.directory is not None:
+        if self.directory is not None and touched:
             DirectoryListing.objects.bulk_create(
-                [DirectoryListing(entity=e, department=self.directory) for e in [*new, *touched]],
+                [
+                    DirectoryListing(entity=e, department=self.directory)
+                    for e in self._unlisted(touched, self.directory)
+                ],
                 batch_size=BATCH,
                 ignore_conflicts=True,
             )
@@ -224,6 +395,8 @@ class _EntityHandler(_Handler):
         """Entities of the importing department's directory that the file no longer lists."""
         if self.directory is None:
             return 0
+        if not self.collect_codes:
+            raise RuntimeError("mark_missing needs the handler to collect the file's codes")
         listed = (
             Entity.objects.filter(listings__department=self.directory)
             .exclude(status=status)
@@ -434,7 +607,11 @@ def register_import(
             with tabular.open_table(source, filename, limits=limits) as table:
                 reader = tabular.read_records(table, spec, errors=outcome.errors)
                 outcome.warnings = reader.warnings()
-                handler = HANDLERS[kind](outcome, actor, update_existing, commit, directory)
+                handler_args = (outcome, actor, update_existing, commit, directory)
+                if kind == "entities":
+                    handler: _Handler = _EntityHandler(*handler_args, collect_codes=mark_missing is not None)
+                else:
+                    handler = HANDLERS[kind](*handler_args)
                 for count, record in enumerate(reader, start=1):
                     handler.add(record)
                     if report is not None and count % 5000 == 0:

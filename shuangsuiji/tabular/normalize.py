@@ -50,6 +50,9 @@ class Normalizer(Generic[T]):
     multiple: bool = False  # several choices in one cell ("现场检查、抽样送检"): no drop-down
     hint: str = ""
     number_format: str | None = None
+    # Few distinct values over a file (enumerations, dates), and an immutable result that depends on the
+    # text alone: the record reader may remember the result for each text it has seen.
+    repeats: bool = False
 
     def __call__(self, value: CellValue, /) -> T:
         raise NotImplementedError
@@ -81,11 +84,17 @@ class Text(Normalizer[str]):
     tabs into spaces; ``remove_spaces`` is for person names ("张　三" → "张三")."""
 
     def __init__(
-        self, max_length: int = 200, *, single_line: bool = True, remove_spaces: bool = False
+        self,
+        max_length: int = 200,
+        *,
+        single_line: bool = True,
+        remove_spaces: bool = False,
+        repeats: bool = False,
     ) -> None:
         self.max_length = max_length
         self.single_line = single_line
         self.remove_spaces = remove_spaces
+        self.repeats = repeats  # a column of few distinct values (a department, a town): see Normalizer
         self.hint = f"不超过{max_length}个字"
         self._table = SINGLE_LINE_TABLE if single_line else MULTI_LINE_TABLE
 
@@ -275,6 +284,8 @@ def _enum_key(text: str) -> str:
 class OneOf(Normalizer[str]):
     """An enumeration. Accepts the code, the label and every alias, ignoring case, width and spaces."""
 
+    repeats = True
+
     def __init__(self, options: Sequence[Option], *, what: str = "") -> None:
         self.options = tuple(options)
         self.what = what
@@ -346,6 +357,7 @@ class Date(Normalizer[datetime.date]):
     without a time; Excel date cells; Excel serial numbers (45717 = 2025-03-01) in a plausible range."""
 
     number_format = "yyyy-mm-dd"
+    repeats = True
 
     def __init__(self, *, min_year: int = 1900, max_year: int = 2100, serial_min_year: int = 1950) -> None:
         self.min_year = min_year
@@ -445,6 +457,8 @@ _FALSE: Final = frozenset(
 
 class Boolean(Normalizer[bool]):
     """是/否, Y/N, TRUE/FALSE, 1/0, √/×, 有/无."""
+
+    repeats = True
 
     choices = ("是", "否")
     hint = "填写“是”或“否”"

@@ -27,6 +27,8 @@ _MAX_SCAN_FOR_HEADER = 1000  # rows (blank ones included) looked at while search
 FORMULA_MESSAGE = "单元格含公式，请把该列复制后“选择性粘贴→数值”，保存后再导入"
 REQUIRED_MESSAGE = "必填，不能为空"
 EXAMPLE_ROW_MESSAGE = "这是模板中的示例行，请删除后再导入"
+_MEMO_LIMIT = 10_000  # distinct texts remembered per column
+_UNKNOWN = object()
 
 
 class Record(NamedTuple):
@@ -170,8 +172,17 @@ class RecordReader:
 
     def _generate(self) -> Iterator[Record]:
         spec, errors, header = self.spec, self.errors, self.header
-        bound: list[tuple[int, str, str, Callable[[Any], Any], bool, Any]] = [
-            (header.columns[c.key], c.key, header.headers[c.key], c.normalizer, c.required, c.blank)
+        # The last item: a memo of text → result for normalisers whose values repeat (see `repeats`).
+        bound: list[tuple[int, str, str, Callable[[Any], Any], bool, Any, dict[str, Any] | None]] = [
+            (
+                header.columns[c.key],
+                c.key,
+                header.headers[c.key],
+                c.normalizer,
+                c.required,
+                c.blank,
+                {} if getattr(c.normalizer, "repeats", False) else None,
+            )
             for c in spec.columns
             if c.key in header.columns
         ]
@@ -186,28 +197,31 @@ class RecordReader:
         accept_formulas = self.accept_formula_values
         stop_after = self.stop_after_errors
         example = _example_values(spec, header)
+        example_key, example_value = next(iter(example.items())) if example else ("", None)
 
         def rows() -> Iterator[tuple[int, list[Cell]]]:
             yield from self._pending
             self._pending = []
             yield from self._rows
 
+        width = max((b[0] for b in bound), default=-1) + 1
+        padding: list[Cell] = [""] * width
         for number, cells in rows():
-            n = len(cells)
+            if len(cells) < width:  # a short row: the missing cells are empty
+                cells = [*cells, *padding[len(cells) :]]
             values: dict[str, Any] = {}
             nonblank = False
             problems: list[tuple[int, str, Any, str]] | None = None
-            for index, key, column, normalizer, required, blank in bound:
-                value: Cell = cells[index] if index < n else ""
+            for index, key, column, normalizer, required, blank, memo in bound:
+                value: Cell = cells[index]
                 if type(value) is str:
                     if value:
-                        first = value[0]
-                        if first == "=" and text_formulas and not accept_formulas:
-                            problems = problems or []
-                            problems.append((index, column, value, FORMULA_MESSAGE))
-                            nonblank = True
-                            continue
-                        if first == "'":
+                        if value[0] in "='":
+                            if value[0] == "=" and text_formulas and not accept_formulas:
+                                problems = problems or []
+                                problems.append((index, column, value, FORMULA_MESSAGE))
+                                nonblank = True
+                                continue
                             value = unneutralize(value)
                         value = value.strip(TRIM)
                     if not value:
@@ -232,11 +246,20 @@ class RecordReader:
                         values[key] = blank
                         continue
                 nonblank = True
+                if memo is not None and type(value) is str:
+                    known = memo.get(value, _UNKNOWN)
+                    if known is not _UNKNOWN:
+                        values[key] = known
+                        continue
                 try:
-                    values[key] = normalizer(value)
+                    result = normalizer(value)
                 except CellError as exc:
                     problems = problems or []
                     problems.append((index, column, value, exc.message))
+                    continue
+                values[key] = result
+                if memo is not None and type(value) is str and len(memo) < _MEMO_LIMIT:
+                    memo[value] = result
             if not nonblank:
                 self.blank_rows += 1
                 continue
@@ -246,7 +269,11 @@ class RecordReader:
                 problems.sort(key=_first)
                 for index, column, shown, message in problems:
                     errors.add(number, column, shown, message, index)
-            if example is not None and all(values.get(k) == v for k, v in example.items()):
+            if (
+                example is not None
+                and values.get(example_key) == example_value  # a real row differs here already
+                and all(values.get(k) == v for k, v in example.items())
+            ):
                 errors.add(number, "", "", EXAMPLE_ROW_MESSAGE)
                 ok = False
             for (names, index, column, _), first_rows in zip(uniques, seen, strict=True):

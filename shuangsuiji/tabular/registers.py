@@ -261,7 +261,7 @@ ENTITY_SPEC: Final = TableSpec(
         ColumnSpec(
             "registration_authority",
             "登记机关",
-            Text(100),
+            Text(100, repeats=True),
             required=True,
             synonyms=("登记机构", "发照机关"),
             example="偃师区市场监督管理局",
@@ -270,7 +270,7 @@ ENTITY_SPEC: Final = TableSpec(
         ColumnSpec(
             "jurisdiction",
             "管辖单位",
-            Text(100),
+            Text(100, repeats=True),
             required=True,
             synonyms=("管辖机关", "管辖部门", "监管单位", "监管机关", "所属监管所", "管辖所", "属地监管所"),
             example="城关市场监管所",
@@ -280,7 +280,7 @@ ENTITY_SPEC: Final = TableSpec(
         ColumnSpec(
             "town",
             "所在镇（街道）",
-            Text(30),
+            Text(30, repeats=True),
             synonyms=("所属乡镇", "乡镇(街道)", "所在乡镇", "街道", "乡镇"),
             blank="",
         ),
@@ -292,7 +292,13 @@ ENTITY_SPEC: Final = TableSpec(
             blank="company",
             example="企业",
         ),
-        ColumnSpec("industry", "行业", Text(60), synonyms=("所属行业", "行业类别", "行业门类"), blank=""),
+        ColumnSpec(
+            "industry",
+            "行业",
+            Text(60, repeats=True),
+            synonyms=("所属行业", "行业类别", "行业门类"),
+            blank="",
+        ),
         ColumnSpec(
             "status",
             "登记状态",

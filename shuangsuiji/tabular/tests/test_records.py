@@ -11,6 +11,7 @@ from shuangsuiji.tabular import (
     ENTITY_SPEC,
     INSPECTION_ITEM_SPEC,
     INSPECTOR_SPEC,
+    CellError,
     ColumnSpec,
     ErrorLog,
     TableSpec,
@@ -215,3 +216,43 @@ def test_header_search_is_limited_to_the_first_rows() -> None:
     with pytest.raises(TabularError) as caught:
         read_all(csv_bytes(rows), ENTITY_SPEC)
     assert caught.value.code == "no_header"
+
+
+def test_remembered_results_equal_the_normalisers_and_errors_are_reported_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shuangsuiji.tabular import records as records_module
+
+    monkeypatch.setattr(records_module, "_MEMO_LIMIT", 3)  # past it, results are computed again
+    statuses = ["在业", "吊销，未注销", "在业", "不知道", "注销", "不知道", "迁出", "在业", "迁出"]
+    dates = [
+        "2025年3月1日",
+        "2025-3-1",
+        "2025/03/01",
+        "2025年3月1日",
+        "45717",
+        "2025-02-30",
+        "1999.9.9",
+        "",
+        "45717",
+    ]
+    towns = ["城关镇", "城关镇", "　城关镇", "顾县镇", "", "顾县镇", "李村镇", "城关镇", "李村镇"]
+    header = [*ENTITY_HEADERS_003, "登记状态", "成立日期", "所在镇（街道）"]
+    rows = [[*entity_row(i), s, d, t] for i, (s, d, t) in enumerate(zip(statuses, dates, towns, strict=True))]
+    records, errors = read_all(csv_bytes([header, *rows]), ENTITY_SPEC)
+    expected, problems = {}, []
+    for number, row in enumerate(rows, start=2):
+        values = {}
+        for key, cell in (("status", row[6]), ("established_on", row[7]), ("town", row[8])):
+            column = ENTITY_SPEC.column(key)
+            text = cell.strip("　 ")
+            try:
+                values[key] = column.normalizer(text) if text else column.blank
+            except CellError as exc:
+                problems.append((number, column.header, exc.message))
+        if not any(p[0] == number for p in problems):
+            expected[number] = values
+    assert {
+        r.row: {k: r.values[k] for k in ("status", "established_on", "town")} for r in records
+    } == expected
+    assert errors_of(errors) == problems and len(problems) == 3  # 不知道 twice, 2025-02-30 once
