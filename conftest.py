@@ -58,3 +58,12 @@ def client_for(client: Any, cast: Cast) -> Any:
         return sign_in(client, cast[username])
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts with an empty cache: ids are reused after a rollback, cached pages must not be."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

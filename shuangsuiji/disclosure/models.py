@@ -38,11 +38,17 @@ class PublishedResult(models.Model):
     class Meta:
         verbose_name = "公示的检查结果"
         ordering = ["-pk"]
+        # The portal pages results newest first by keyset (`-pk`): each filter's index ends in the key, so a
+        # filtered page (and a deep `after=` page) is read in order instead of sorting every match; the home
+        # page reads the latest by (published_at, id). Name search (LIKE '%…%') cannot use a B-tree on the
+        # name, which only misled both planners into scanning it in name order: PostgreSQL has the bigram
+        # GIN index of migration 0003 instead (benchmarks/bench_portal.py).
         indexes = [
-            models.Index(fields=["year", "department"]),
-            models.Index(fields=["item", "year"]),
-            models.Index(fields=["code_number", "year"]),
-            models.Index(fields=["entity_name"]),
+            models.Index(fields=["year", "id"]),
+            models.Index(fields=["department", "id"]),
+            models.Index(fields=["item", "id"]),
+            models.Index(fields=["code_number", "id"]),
+            models.Index(fields=["published_at", "id"]),
         ]
 
     def __str__(self) -> str:

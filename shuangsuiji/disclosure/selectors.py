@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Func, Max, Q, QuerySet, Value
 from django.http import HttpRequest
 
 from shuangsuiji.disclosure.models import PublishedResult
@@ -55,26 +56,15 @@ def task_disclosure(task: Task) -> TaskDisclosure:
         return out
     if draw.state != Draw.State.COMMITTED:
         out.witnesses = [w.get_role_display() for w in draw.witnesses.all()]
-    records = InspectionRecord.objects.filter(task=task)
-    out.records = records.count()
-    published = records.filter(state=InspectionRecord.State.PUBLISHED)
-    out.published = published.count()
+    out.records, out.published, _ = _record_counts(task)
+    # Tuples, not model instances: a big task publishes thousands of entities (benchmarks/bench_portal.py).
+    fields = ("rank", "key", "name", "ticket", "record", "published_at")
     selections = (
         DrawSelection.objects.filter(draw=draw, record__state=InspectionRecord.State.PUBLISHED)
-        .select_related("record", "entity")
         .order_by("rank")
+        .values_list("rank", "key", "entity__name", "ticket", "record__pk", "record__published_at")
     )
-    out.entities = [
-        {
-            "rank": s.rank,
-            "key": s.key,
-            "name": s.entity.name,
-            "ticket": s.ticket,
-            "record": s.record.pk,
-            "published_at": s.record.published_at,
-        }
-        for s in selections
-    ]
+    out.entities = [dict(zip(fields, row, strict=True)) for row in selections]
     if out.complete and draw.state == Draw.State.DRAWN:
         out.revealed = {
             "commitment_sha256": draw.commitment_sha256,
@@ -83,6 +73,29 @@ def task_disclosure(task: Task) -> TaskDisclosure:
             "seed": draw.seed_hex,
         }
     return out
+
+
+def _record_counts(task: Task) -> tuple[int, int, Any]:
+    """(records, published records, latest publication time) of a task, in one query."""
+    published = Q(state=InspectionRecord.State.PUBLISHED)
+    row = InspectionRecord.objects.filter(task=task).aggregate(
+        records=Count("pk"),
+        published=Count("pk", filter=published),
+        latest=Max("published_at", filter=published),
+    )
+    return row["records"], row["published"], row["latest"]
+
+
+def task_version(task: Task) -> str | None:
+    """A key that changes whenever what the task page shows about the draw and its published entities can
+    change (the draw's state, a record published); None before there is a draw. The commitment digest makes
+    it unique to this draw."""
+    draw = Draw.objects.filter(task=task).values_list("pk", "state", "commitment_sha256").first()
+    if draw is None:
+        return None
+    records, published, latest = _record_counts(task)
+    stamp = latest.isoformat() if latest else "-"
+    return f"{task.pk}:{draw[0]}:{draw[1]}:{draw[2]}:{records}:{published}:{stamp}"
 
 
 def task_open_data(info: TaskDisclosure) -> dict[str, Any]:
@@ -149,20 +162,62 @@ def result_filters(request: HttpRequest) -> ResultFilters:
     )
 
 
+def _bigrams(text: str) -> list[str]:
+    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+
+
+class _HoldsBigrams(Func):
+    """PostgreSQL: `ssj_bigrams(name) @> ARRAY[…]`, the expression of migration 0003's GIN index."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        (name, name_params), (grams, grams_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        return f"ssj_bigrams({name}) @> {grams}::text[]", [*name_params, *grams_params]
+
+
+def _name_contains(q: str) -> Q:
+    """entity_name contains q. On PostgreSQL a name search of two characters or more first asks the GIN
+    index of the names' character bigrams (migration 0003) for the rows that hold every bigram of q; the
+    LIKE then checks the order. A trigram index would not serve the two-character searches that Chinese
+    names are mostly searched by (benchmarks/bench_portal.py)."""
+    contains = Q(entity_name__contains=q)
+    if connection.vendor != "postgresql" or len(q) < 2:
+        return contains
+    return Q(_HoldsBigrams(F("entity_name"), Value(_bigrams(q)))) & contains
+
+
+def _year_pk_range(year: int) -> tuple[int, int]:
+    """The first and last key of a year's results (two probes of the (year, id) index). Results are
+    published in time order, so a year is a band of keys; neither planner knows that, and given `year = Y
+    ORDER BY id DESC LIMIT 21` PostgreSQL walks the primary key down from the newest result through every
+    later year (SQLite does the same from another filter's index). Bounding the key to the band keeps any
+    such walk inside the year; it selects exactly the same rows (benchmarks/bench_portal.py)."""
+    keys = PublishedResult.objects.filter(year=year).values_list("pk", flat=True)
+    first, last = keys.order_by("pk").first(), keys.order_by("-pk").first()
+    return (first, last) if first is not None and last is not None else (0, -1)
+
+
 def result_search(filters: ResultFilters) -> QuerySet[PublishedResult]:
     qs = PublishedResult.objects.all()
     if filters.q:
         code = filters.q.upper()
         if len(code) in (15, 18) and code.isalnum():
             qs = qs.filter(entity_code=code)
+        elif code.isascii() and code.isalnum():
+            qs = qs.filter(_name_contains(filters.q) | Q(entity_code=code))
         else:
-            qs = qs.filter(Q(entity_name__contains=filters.q) | Q(entity_code=code))
+            # codes are ASCII letters and digits (tabular.normalize.Uscc): only the name can match
+            qs = qs.filter(_name_contains(filters.q))
     if filters.department:
         qs = qs.filter(department_id=filters.department)
     if filters.item:
         qs = qs.filter(item_id=filters.item)
     if filters.year:
-        qs = qs.filter(year=filters.year)
+        qs = qs.filter(year=filters.year, pk__range=_year_pk_range(filters.year))
     if filters.code is not None:
         qs = qs.filter(code_number=filters.code)
     return qs

@@ -214,3 +214,17 @@ def test_portal_pages_set_no_cookie_are_cacheable_and_small(client: Any, cast: A
     assert client.get(reverse("portal:verifier", args=["nope.py"])).status_code == 404
     assert client.get(reverse("portal:open_dataset", args=["results", "xml"])).status_code == 404
     assert client.get(reverse("portal:results") + "?year=abc&department=x&code=-1").status_code == 200
+
+
+def test_a_big_tasks_entities_are_paged(client: Any, cast: Any, monkeypatch: Any) -> None:
+    from shuangsuiji.disclosure import views
+
+    monkeypatch.setattr(views, "TASK_PAGE", 2)
+    task = dispatched(cast)
+    records = list(task.records.order_by("selection__rank")[:3])
+    for record in records:
+        publish(cast, record)
+    first = body(client, reverse("portal:task", args=[task.pk]))
+    second = body(client, reverse("portal:task", args=[task.pk]) + "?page=2")
+    assert records[0].entity.name in first and records[2].entity.name not in first
+    assert records[2].entity.name in second and "第 2 / 2 页" in second
