@@ -7,23 +7,32 @@ Conventions (the tests compute each by hand):
   record; "on time" was published no later than `results_due`; "overdue" is unpublished past `results_due`
   and counts as not done (004 第二十九条).
 - A record "found a problem" when any current result's code `is_problem`.
+
+Scale (benchmarks/bench_oversight.py, 10^6 results a year): every table is one or two grouped scans of the year's
+rows, filtered on the year's few hundred task or draw ids; nothing per row comes into Python. Even so the
+fifteen tables read the year several times over (seconds, not milliseconds, at 10^6), so `dashboard()` keeps
+what it computed for a (year, scope, day) in Django's cache for CACHE_SECONDS; `compute_dashboard()` always
+computes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
-from shuangsuiji.directory.models import CreditRiskClass, Entity, EntityType, Status
+from shuangsuiji.directory.models import CreditRiskClass, DirectoryListing, Entity, EntityType, Status
 from shuangsuiji.draws.models import Draw, DrawSelection, TeamMember
 from shuangsuiji.inspections.models import FollowUp, InspectionRecord, RecordPart, Result
-from shuangsuiji.planning.models import Plan
+from shuangsuiji.planning.models import Plan, Task
 
 
 @dataclass
@@ -56,26 +65,67 @@ def _scoped(qs: QuerySet[Any], field_name: str, ids: frozenset[int] | None) -> Q
     return qs if ids is None else qs.filter(**{f"{field_name}__in": ids})
 
 
-def _published_problem(record_ref: str = "pk") -> Exists:
-    return Exists(
-        Result.objects.filter(part__record_id=OuterRef(record_ref), current=True, code__is_problem=True)
-    )
+# --- the year's tasks and draws (a few hundred ids: every big query filters on them, no join to plans) ---
+
+
+def _year_tasks(year: int) -> list[int]:
+    return list(Task.objects.filter(plan__year=year).values_list("pk", flat=True))
+
+
+def _drawn(year: int) -> QuerySet[Draw]:
+    """The year's drawn draws, never loading their big texts (exclusions, result: megabytes at 10^7)."""
+    return Draw.objects.filter(task__plan__year=year, state=Draw.State.DRAWN)
+
+
+def _strata(commitment_json: str) -> list[Any]:
+    from shuangsuiji.draws.services import committed_strata
+
+    return committed_strata(Draw(commitment_json=commitment_json))
 
 
 # --- progress per department and per plan ------------------------------------------------------------
 
+# (department_id, task_id) → the counts of PROGRESS_HEADERS' first seven columns, and open follow-ups
+Cells = tuple[dict[tuple[int, int], dict[str, int]], dict[tuple[int, int], tuple[int, int]]]
+COUNTS = ("drawn", "inspected", "entered", "published", "on_time", "late", "overdue")
 
-def _progress_counts(parts: QuerySet[RecordPart], today: date) -> dict[str, Any]:
+
+def _progress_cells(year: int, ids: frozenset[int] | None, today: date) -> Cells:
+    """One grouped scan of the year's parts (and one of its open follow-ups), by department × task: both
+    progress tables are sums of these cells."""
+    tasks = _year_tasks(year)
     published = Q(record__state=InspectionRecord.State.PUBLISHED)
-    return parts.aggregate(
-        drawn=Count("pk"),
-        inspected=Count("pk", filter=Q(record__inspected_from__isnull=False)),
-        entered=Count("pk", filter=Q(state=RecordPart.State.ENTERED)),
-        published=Count("pk", filter=published),
-        on_time=Count("pk", filter=published & Q(record__published_at__date__lte=F("record__results_due"))),
-        late=Count("pk", filter=published & Q(record__published_at__date__gt=F("record__results_due"))),
-        overdue=Count("pk", filter=~published & Q(record__results_due__lt=today)),
+    parts = _scoped(RecordPart.objects.filter(record__task_id__in=tasks), "department_id", ids)
+    rows = (
+        parts.values("department_id", "record__task_id")
+        .annotate(
+            drawn=Count("pk"),
+            inspected=Count("pk", filter=Q(record__inspected_from__isnull=False)),
+            entered=Count("pk", filter=Q(state=RecordPart.State.ENTERED)),
+            published=Count("pk", filter=published),
+            on_time=Count(
+                "pk", filter=published & Q(record__published_at__date__lte=F("record__results_due"))
+            ),
+            late=Count("pk", filter=published & Q(record__published_at__date__gt=F("record__results_due"))),
+            overdue=Count("pk", filter=~published & Q(record__results_due__lt=today)),
+        )
+        .order_by()
     )
+    counts = {(r["department_id"], r["record__task_id"]): {k: r[k] for k in COUNTS} for r in rows}
+    followups = _scoped(
+        FollowUp.objects.filter(record__task_id__in=tasks, state=FollowUp.State.OPEN), "department_id", ids
+    )
+    open_ = {
+        (r["department_id"], r["record__task_id"]): (r["n"], r["overdue"])
+        for r in followups.values("department_id", "record__task_id")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
+        .order_by()
+    }
+    return counts, open_
+
+
+def _sum(cells: list[dict[str, int]]) -> dict[str, int]:
+    return {k: sum(c[k] for c in cells) for k in COUNTS}
 
 
 PROGRESS_HEADERS = [
@@ -107,7 +157,9 @@ def _progress_row(counts: dict[str, Any], followups: tuple[int, int]) -> list[An
     ]
 
 
-def progress_by_department(year: int, ids: frozenset[int] | None, today: date) -> Table:
+def progress_by_department(
+    year: int, ids: frozenset[int] | None, today: date, cells: Cells | None = None
+) -> Table:
     table = Table(
         "progress_departments",
         "各部门任务进度",
@@ -115,45 +167,42 @@ def progress_by_department(year: int, ids: frozenset[int] | None, today: date) -
         note="逾期未录入、未公示的视为未完成任务（004 第二十九条）。",
         chart=(0, [5, 6, 7]),
     )
-    parts = _scoped(RecordPart.objects.filter(record__task__plan__year=year), "department_id", ids)
-    followups = _scoped(
-        FollowUp.objects.filter(record__task__plan__year=year, state=FollowUp.State.OPEN),
-        "department_id",
-        ids,
-    )
-    open_by = dict(followups.values_list("department_id").annotate(n=Count("pk")))
-    overdue_by = dict(followups.filter(due__lt=today).values_list("department_id").annotate(n=Count("pk")))
-    for department in Department.objects.filter(pk__in=parts.values("department_id")).order_by("path"):
-        counts = _progress_counts(parts.filter(department=department), today)
+    counts, followups = cells or _progress_cells(year, ids, today)
+    by_department: dict[int, list[dict[str, int]]] = defaultdict(list)
+    for (department_id, _task), cell in counts.items():
+        by_department[department_id].append(cell)
+    open_by: Counter[int] = Counter()
+    overdue_by: Counter[int] = Counter()
+    for (department_id, _task), (n, overdue) in followups.items():
+        open_by[department_id] += n
+        overdue_by[department_id] += overdue
+    for department in Department.objects.filter(pk__in=list(by_department)).order_by("path"):
+        total = _sum(by_department[department.pk])
         table.rows.append(
-            [
-                department.name,
-                *_progress_row(counts, (open_by.get(department.pk, 0), overdue_by.get(department.pk, 0))),
-            ]
+            [department.name, *_progress_row(total, (open_by[department.pk], overdue_by[department.pk]))]
         )
     return table
 
 
-def progress_by_plan(year: int, ids: frozenset[int] | None, today: date) -> Table:
+def progress_by_plan(year: int, ids: frozenset[int] | None, today: date, cells: Cells | None = None) -> Table:
     table = Table("progress_plans", "各计划任务进度", ["计划", "发起部门", *PROGRESS_HEADERS])
-    parts = _scoped(RecordPart.objects.filter(record__task__plan__year=year), "department_id", ids)
-    followups = _scoped(
-        FollowUp.objects.filter(record__task__plan__year=year, state=FollowUp.State.OPEN),
-        "department_id",
-        ids,
-    )
-    for plan in (
-        Plan.objects.filter(pk__in=parts.values("record__task__plan_id"))
-        .select_related("department")
-        .order_by("ref")
-    ):
-        counts = _progress_counts(parts.filter(record__task__plan=plan), today)
-        mine = followups.filter(record__task__plan=plan)
+    counts, followups = cells or _progress_cells(year, ids, today)
+    plan_of = dict(Task.objects.filter(plan__year=year).values_list("pk", "plan_id"))
+    by_plan: dict[int, list[dict[str, int]]] = defaultdict(list)
+    for (_department, task_id), cell in counts.items():
+        by_plan[plan_of[task_id]].append(cell)
+    open_by: Counter[int] = Counter()
+    overdue_by: Counter[int] = Counter()
+    for (_department, task_id), (n, overdue) in followups.items():
+        open_by[plan_of[task_id]] += n
+        overdue_by[plan_of[task_id]] += overdue
+    for plan in Plan.objects.filter(pk__in=list(by_plan)).select_related("department").order_by("ref"):
+        total = _sum(by_plan[plan.pk])
         table.rows.append(
             [
                 plan.ref,
                 plan.department.name,
-                *_progress_row(counts, (mine.count(), mine.filter(due__lt=today).count())),
+                *_progress_row(total, (open_by[plan.pk], overdue_by[plan.pk])),
             ]
         )
     return table
@@ -161,19 +210,39 @@ def progress_by_plan(year: int, ids: frozenset[int] | None, today: date) -> Tabl
 
 # --- results ------------------------------------------------------------------------------------------
 
+DIMENSIONS = ("code", "item", "department", "entity_type", "credit")
 
-def _current_published(year: int, ids: frozenset[int] | None) -> QuerySet[Result]:
-    qs = Result.objects.filter(
+
+def _result_cells(year: int, ids: frozenset[int] | None) -> list[dict[str, Any]]:
+    """The year's current published results counted in one grouped scan by code × item × department ×
+    entity type × credit class (a few thousand cells at most); each distribution is a sum of these."""
+    results = Result.objects.filter(
         current=True,
         code__isnull=False,
         part__record__state=InspectionRecord.State.PUBLISHED,
-        part__record__task__plan__year=year,
+        part__record__task_id__in=_year_tasks(year),
     )
-    return _scoped(qs, "part__department_id", ids)
+    return list(
+        _scoped(results, "part__department_id", ids)
+        .values(
+            "code_id",
+            "item_id",
+            "part__department_id",
+            "part__record__entity__entity_type",
+            "part__record__entity__credit_risk_class",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
 
 
-def results_by(year: int, ids: frozenset[int] | None, dimension: str) -> Table:
-    results = _current_published(year, ids)
+def results_by(
+    year: int, ids: frozenset[int] | None, dimension: str, cells: list[dict[str, Any]] | None = None
+) -> Table:
+    from shuangsuiji.catalog.models import InspectionItem, ResultCode
+
+    cells = _result_cells(year, ids) if cells is None else cells
+    codes = {c.pk: c for c in ResultCode.objects.filter(pk__in={c["code_id"] for c in cells})}
     if dimension == "code":
         table = Table(
             "results_code",
@@ -182,19 +251,18 @@ def results_by(year: int, ids: frozenset[int] | None, dimension: str) -> Table:
             chart=(0, [1]),
             chart_kind="pie",
         )
-        rows = (
-            results.values("code__number", "code__label")
-            .annotate(n=Count("pk"))
-            .order_by("code__number", "code__label")
-        )
-        total = sum(r["n"] for r in rows)
+        by_code: Counter[tuple[int, str]] = Counter()
+        for c in cells:
+            code = codes[c["code_id"]]
+            by_code[(code.number, code.label)] += c["n"]
+        total = sum(by_code.values())
         table.rows = [
-            [f"{r['code__number']}. {r['code__label']}", r["n"], _percent(r["n"], total)] for r in rows
+            [f"{number}. {label}", n, _percent(n, total)] for (number, label), n in sorted(by_code.items())
         ]
         return table
     fields = {
-        "item": ("results_item", "检查结果分布（按抽查事项）", "抽查事项", "item__name"),
-        "department": ("results_department", "检查结果分布（按部门）", "部门", "part__department__name"),
+        "item": ("results_item", "检查结果分布（按抽查事项）", "抽查事项", "item_id"),
+        "department": ("results_department", "检查结果分布（按部门）", "部门", "part__department_id"),
         "entity_type": (
             "results_entity_type",
             "检查结果分布（按主体类型）",
@@ -210,18 +278,27 @@ def results_by(year: int, ids: frozenset[int] | None, dimension: str) -> Table:
     }
     key, title, label, path = fields[dimension]
     table = Table(key, title, [label, "结果数", "发现问题", "问题发现率%"], chart=(0, [1, 2]))
-    rows = (
-        results.values(path)
-        .annotate(n=Count("pk"), problems=Count("pk", filter=Q(code__is_problem=True)))
-        .order_by(path)
-    )
+    # grouped by what is shown (an item's or a department's name, a class's code), ordered by it
+    if dimension == "item":
+        values = dict(
+            InspectionItem.objects.filter(pk__in={c["item_id"] for c in cells}).values_list("pk", "name")
+        )
+    elif dimension == "department":
+        values = dict(Department.objects.filter(pk__in={c[path] for c in cells}).values_list("pk", "name"))
+    else:
+        values = {c[path]: c[path] for c in cells}
+    totals: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    for c in cells:
+        cell = totals[values[c[path]]]
+        cell[0] += c["n"]
+        cell[1] += c["n"] if codes[c["code_id"]].is_problem else 0
     names = {
         "entity_type": dict(EntityType.choices),
         "credit": dict(CreditRiskClass.choices),
     }.get(dimension, {})
-    for r in rows:
-        shown = names.get(r[path], r[path]) or "（未分类）"
-        table.rows.append([shown, r["n"], r["problems"], _percent(r["problems"], r["n"])])
+    for value, (n, problems) in sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
+        shown = names.get(value, value) or "（未分类）"
+        table.rows.append([shown, n, problems, _percent(problems, n)])
     return table
 
 
@@ -236,42 +313,61 @@ def problem_rate_by_stratum(year: int, ids: frozenset[int] | None) -> Table:
         chart=(1, [6]),
     )
     totals: list[list[Any]] = []
-    records = InspectionRecord.objects.filter(task__plan__year=year, state=InspectionRecord.State.PUBLISHED)
+    of_year = {"task_id__in": _year_tasks(year), "state": InspectionRecord.State.PUBLISHED}
+    records = InspectionRecord.objects.filter(**of_year)
+    # A record found a problem when any current result of any of its parts did: the distinct records among
+    # the year's current problem results (joins and a grouping, no subquery per record).
+    problems = Result.objects.filter(
+        current=True, code__is_problem=True, **{f"part__record__{k}": v for k, v in of_year.items()}
+    )
     if ids is not None:
-        records = records.filter(parts__department_id__in=ids).distinct()
-    records = records.annotate(problem=_published_problem())
+        records = records.filter(
+            Exists(RecordPart.objects.filter(record_id=OuterRef("pk"), department_id__in=ids))
+        )
+        problems = problems.filter(
+            Exists(RecordPart.objects.filter(record_id=OuterRef("part__record_id"), department_id__in=ids))
+        )
     by_task: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
-    for task_id, stratum, problem in records.values_list("task_id", "selection__stratum", "problem"):
-        cell = by_task[task_id][stratum]
-        cell[1] += 1
-        cell[2] += int(problem)
+    for task_id, stratum, n in (
+        records.values_list("task_id", "selection__stratum").annotate(n=Count("pk")).order_by()
+    ):
+        by_task[task_id][stratum][1] = n
+    for task_id, stratum, n in (
+        problems.values_list("part__record__task_id", "part__record__selection__stratum")
+        .annotate(n=Count("part__record_id", distinct=True))
+        .order_by()
+    ):
+        by_task[task_id][stratum][2] = n
     sampled = (
         DrawSelection.objects.filter(draw__task_id__in=list(by_task))
         .values_list("draw__task_id", "stratum")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     for task_id, stratum, n in sampled:
         by_task[task_id][stratum][0] = n
-    from shuangsuiji.draws.services import committed_strata
 
     found_total = expected_total = 0.0
-    for draw in Draw.objects.filter(task_id__in=list(by_task)).select_related("task"):
-        strata = {s.label: s for s in committed_strata(draw)}
+    draws = (
+        Draw.objects.filter(task_id__in=list(by_task))
+        .order_by("pk")
+        .values_list("task_id", "task__ref", "commitment_json")
+    )
+    for task_id, ref, commitment_json in draws:
+        strata = {s.label: s for s in _strata(commitment_json)}
         population = sum(s.size for s in strata.values())
-        sample = sum(cell[0] for cell in by_task[draw.task_id].values())
+        sample = sum(cell[0] for cell in by_task[task_id].values())
         found = expected = 0.0
-        for label, (n, published, problems) in sorted(by_task[draw.task_id].items()):
+        for label, (n, published, problems_) in sorted(by_task[task_id].items()):
             size = strata[label].size if label in strata else 0
-            rate = problems / published if published else 0.0
+            rate = problems_ / published if published else 0.0
             found += n * rate
             expected += sample * (size / population if population else 0) * rate
             name = strata[label].name if label in strata else label
-            table.rows.append(
-                [draw.task.ref, name, size, n, published, problems, _percent(problems, published)]
-            )
+            table.rows.append([ref, name, size, n, published, problems_, _percent(problems_, published)])
         found_total += found
         expected_total += expected
-        totals.append([draw.task.ref, round(found, 1), round(expected, 1)])
+        totals.append([ref, round(found, 1), round(expected, 1)])
     if totals:
         lift = f"{found_total / expected_total:.2f} 倍" if expected_total else "—"
         table.note = (
@@ -285,12 +381,17 @@ def problem_rate_by_stratum(year: int, ids: frozenset[int] | None) -> Table:
 
 
 def _entities(ids: frozenset[int] | None) -> QuerySet[Entity]:
+    """Active entities in scope: under the departments' jurisdiction or in one of their directories (an
+    EXISTS, not a join: no DISTINCT over the register)."""
     qs = Entity.objects.filter(status=Status.ACTIVE)
-    return (
-        qs
-        if ids is None
-        else qs.filter(Q(jurisdiction_id__in=ids) | Q(listings__department_id__in=ids)).distinct()
-    )
+    if ids is None:
+        return qs
+    listed = DirectoryListing.objects.filter(entity_id=OuterRef("pk"), department_id__in=ids)
+    return qs.filter(Q(jurisdiction_id__in=ids) | Exists(listed))
+
+
+def _by_credit(qs: QuerySet[Entity]) -> dict[str, int]:
+    return dict(qs.values_list("credit_risk_class").annotate(n=Count("pk")).order_by())
 
 
 def coverage(year: int, ids: frozenset[int] | None) -> Table:
@@ -311,34 +412,21 @@ def coverage(year: int, ids: frozenset[int] | None) -> Table:
     inspected = InspectionRecord.objects.filter(inspected_from__isnull=False)
     this_year = inspected.filter(task__plan__year=year).values("entity_id")
     three = inspected.filter(task__plan__year__gte=year - 2, task__plan__year__lte=year).values("entity_id")
-    rows = (
-        entities.values("credit_risk_class")
-        .annotate(
-            n=Count("pk", distinct=True),
-            year=Count("pk", distinct=True, filter=Q(pk__in=this_year)),
-            three=Count("pk", distinct=True, filter=Q(pk__in=three)),
-        )
-        .order_by("credit_risk_class")
-    )
+    # `pk IN (subquery)` in WHERE is a semi-join (hashed once); inside an aggregate's FILTER it would be a
+    # subplan run per entity, which PostgreSQL cannot hash once the subquery outgrows work_mem.
+    registered = _by_credit(entities)
+    in_year = _by_credit(entities.filter(pk__in=this_year))
+    in_three = _by_credit(entities.filter(pk__in=three))
     names = dict(CreditRiskClass.choices)
-    for r in rows:
-        table.rows.append(
-            [
-                names.get(r["credit_risk_class"], "（未分类）"),
-                r["n"],
-                r["year"],
-                _percent(r["year"], r["n"]),
-                r["three"],
-                _percent(r["three"], r["n"]),
-            ]
-        )
+    for credit in sorted(registered):
+        n, y, t = registered[credit], in_year.get(credit, 0), in_three.get(credit, 0)
+        table.rows.append([names.get(credit, "（未分类）"), n, y, _percent(y, n), t, _percent(t, n)])
     return table
 
 
 def never_inspected(ids: frozenset[int] | None, limit: int = 200) -> Table:
-    qs = _entities(ids).exclude(
-        pk__in=InspectionRecord.objects.filter(inspected_from__isnull=False).values("entity_id")
-    )
+    inspected = InspectionRecord.objects.filter(entity_id=OuterRef("pk"), inspected_from__isnull=False)
+    qs = _entities(ids).filter(~Exists(inspected))
     total = qs.count()
     table = Table(
         "never",
@@ -357,49 +445,50 @@ def over_inspected(year: int, ids: frozenset[int] | None) -> Table:
     """An entity drawn twice in one year for the same item (003: in principle not again that year), or in
     more than two joint tasks (004 第十条). Should be empty; when not, each is listed."""
     table = Table("over", "超过规定频次的检查", ["单位名称", "统一社会信用代码", "情况", "任务"])
-    selections = DrawSelection.objects.filter(
-        draw__task__plan__year=year, draw__task__origin="drawn", draw__state=Draw.State.DRAWN
-    )
+    draws = _drawn(year).filter(task__origin="drawn")
     if ids is not None:
-        selections = selections.filter(draw__task__plan__department_id__in=ids)
+        draws = draws.filter(task__plan__department_id__in=ids)
+    draw_ids = list(draws.values_list("pk", flat=True))
+    selections = DrawSelection.objects.filter(draw_id__in=draw_ids)
     # Aggregate in SQL first (10^6 selections a year must not come into Python), then fetch the few rows.
-    twice = (
+    # An entity is selected at most once per draw and a task has one draw: rows counted = tasks.
+    twice = set(
         selections.values("entity_id", "draw__task__items")
-        .annotate(n=Count("draw__task", distinct=True))
+        .annotate(n=Count("pk"))
         .filter(n__gt=1)
         .values_list("entity_id", "draw__task__items")
+        .order_by()
     )
     joint_kinds = [Plan.Kind.JOINT, Plan.Kind.TEMPORARY]
-    thrice = (
-        selections.filter(draw__task__plan__kind__in=joint_kinds)
-        .values("entity_id")
-        .annotate(n=Count("draw__task", distinct=True))
+    joint = selections.filter(draw__task__plan__kind__in=joint_kinds)
+    thrice = list(
+        joint.values("entity_id")
+        .annotate(n=Count("pk"))
         .filter(n__gt=2)
         .values_list("entity_id", flat=True)
+        .order_by()
     )
+    refs: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for entity_id, item_id, ref in selections.filter(entity_id__in={e for e, _ in twice}).values_list(
+        "entity_id", "draw__task__items", "draw__task__ref"
+    ):
+        if (entity_id, item_id) in twice:
+            refs[(entity_id, item_id)].add(ref)
+    joint_refs: dict[int, set[str]] = defaultdict(set)
+    for entity_id, ref in joint.filter(entity_id__in=thrice).values_list("entity_id", "draw__task__ref"):
+        joint_refs[entity_id].add(ref)
     problems: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
-    for entity_id, item_id in twice:
-        refs = sorted(
-            set(
-                selections.filter(entity_id=entity_id, draw__task__items=item_id).values_list(
-                    "draw__task__ref", flat=True
-                )
-            )
-        )
-        problems[entity_id].append((f"同一事项一年内被抽中 {len(refs)} 次", refs))
-    for entity_id in thrice:
-        refs = sorted(
-            set(
-                selections.filter(entity_id=entity_id, draw__task__plan__kind__in=joint_kinds).values_list(
-                    "draw__task__ref", flat=True
-                )
-            )
-        )
-        problems[entity_id].append((f"一年内 {len(refs)} 次联合抽查（上限 2 次）", refs))
+    for (entity_id, _item), found in sorted(refs.items()):
+        problems[entity_id].append((f"同一事项一年内被抽中 {len(found)} 次", sorted(found)))
+    for entity_id in sorted(thrice):
+        found = joint_refs[entity_id]
+        problems[entity_id].append((f"一年内 {len(found)} 次联合抽查（上限 2 次）", sorted(found)))
     entities = Entity.objects.in_bulk(list(problems))
-    for entity_id, found in problems.items():
-        for what, refs in found:
-            table.rows.append([entities[entity_id].name, entities[entity_id].uscc, what, "、".join(refs)])
+    for entity_id, found_list in problems.items():
+        for what, task_refs in found_list:
+            table.rows.append(
+                [entities[entity_id].name, entities[entity_id].uscc, what, "、".join(task_refs)]
+            )
     table.note = "应当为空。" if not table.rows else "请核查以上对象的抽取情况。"
     return table
 
@@ -432,73 +521,79 @@ def joint_duties(year: int) -> Table:
 # --- fairness -----------------------------------------------------------------------------------------
 
 
-def _pools(draws: QuerySet[Draw]) -> dict[int, dict[str, list[str]]]:
+def _pools(pool_tsvs: list[tuple[int, str]]) -> dict[int, dict[str, list[str]]]:
     pools: dict[int, dict[str, list[str]]] = {}
-    for draw in draws:
+    for draw_id, pool_tsv in pool_tsvs:
         by_department: dict[str, list[str]] = defaultdict(list)
-        for line in draw.pool_tsv.splitlines():
+        for line in pool_tsv.splitlines():
             if "\t" in line:
                 department, cert = line.split("\t", 1)
                 by_department[department].append(cert)
-        pools[draw.pk] = by_department
+        pools[draw_id] = by_department
     return pools
 
 
-def _pairs_sql(draw_ids: list[int], ids: frozenset[int] | None, minimum: int) -> list[tuple[str, str, int]]:
-    """Inspectors drawn onto the same entity's team, counted in SQL (a self-join over the year's seats)."""
+def _pairs_sql(draw_ids: list[int], ids: frozenset[int] | None, minimum: int) -> list[tuple[int, int, int]]:
+    """(inspector id, inspector id, times) of inspectors drawn onto the same entity's team, counted in SQL
+    (a self-join over the year's seats)."""
     from django.db import connection
-
-    from shuangsuiji.directory.models import Inspector
 
     if not draw_ids:
         return []
-    seat, person = TeamMember._meta.db_table, Inspector._meta.db_table
+    seat = TeamMember._meta.db_table
     where = [f"a.draw_id IN ({', '.join(['%s'] * len(draw_ids))})", "a.drawn", "b.drawn"]
     params: list[Any] = list(draw_ids)
     if ids is not None:
         marks = ", ".join(["%s"] * len(ids))
         where.append(f"a.department_id IN ({marks}) AND b.department_id IN ({marks})")
         params += list(ids) * 2
-    # Table names come from the models and the values are parameters.
+    # The table name comes from the model and the values are parameters.
     sql = (
-        f"SELECT ia.cert_no, ib.cert_no, COUNT(*) FROM {seat} a "  # noqa: S608  # nosec B608
+        f"SELECT a.inspector_id, b.inspector_id, COUNT(*) FROM {seat} a "  # noqa: S608  # nosec B608
         f"JOIN {seat} b ON a.selection_id = b.selection_id AND a.inspector_id < b.inspector_id "
-        f"JOIN {person} ia ON ia.id = a.inspector_id JOIN {person} ib ON ib.id = b.inspector_id "
-        f"WHERE {' AND '.join(where)} GROUP BY ia.cert_no, ib.cert_no HAVING COUNT(*) >= %s"
+        f"WHERE {' AND '.join(where)} GROUP BY a.inspector_id, b.inspector_id HAVING COUNT(*) >= %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, minimum])
-        return [(a, b, n) if a < b else (b, a, n) for a, b, n in cursor.fetchall()]
+        return [(a, b, n) for a, b, n in cursor.fetchall()]
 
 
 def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Table]:
     """Each inspector's drawn seats against the expected share: in every team draw, a department's seats
     (entities × per object) spread evenly over its pool, Σ seats_d / |pool_d| for the draws the inspector
     was in the pool of. And the pairs drawn together more often than chance would make likely."""
-    draws = Draw.objects.filter(task__plan__year=year, state=Draw.State.DRAWN).exclude(pool_tsv="")
-    pools = _pools(draws)
-    seats = TeamMember.objects.filter(draw__in=draws, drawn=True)
+    from shuangsuiji.directory.models import Inspector
+
+    pools = _pools(list(_drawn(year).exclude(pool_tsv="").values_list("pk", "pool_tsv")))
+    seats = TeamMember.objects.filter(draw_id__in=list(pools), drawn=True)
     if ids is not None:
         seats = seats.filter(department_id__in=ids)
-    observed = dict(
-        seats.values("inspector__cert_no").annotate(n=Count("pk")).values_list("inspector__cert_no", "n")
+    # one grouped scan of the year's seats: per draw × department × inspector
+    grouped = list(
+        seats.values_list("draw_id", "department_id", "inspector_id").annotate(n=Count("pk")).order_by()
     )
-    per_draw = {
-        (draw_id, code): n
-        for draw_id, code, n in seats.values("draw_id", "department__code")
-        .annotate(n=Count("pk"))
-        .values_list("draw_id", "department__code", "n")
-    }
+    code_of = dict(Department.objects.values_list("pk", "code"))
+    per_draw: Counter[tuple[int, str]] = Counter()
+    by_inspector: Counter[int] = Counter()
+    for draw_id, department_id, inspector_id, n in grouped:
+        per_draw[(draw_id, code_of[department_id])] += n
+        by_inspector[inspector_id] += n
     expected: dict[str, float] = defaultdict(float)
+    departments: dict[str, str] = {}
     for (draw_id, department), n in per_draw.items():
         pool = pools.get(draw_id, {}).get(department, [])
         for cert in pool:
             expected[cert] += n / len(pool)
-    people = TeamMember.objects.filter(draw__in=draws).values_list(
-        "inspector__cert_no", "inspector__name", "department__name"
-    )
-    names = {cert: name for cert, name, _ in people.distinct()}
-    departments = {cert: department for cert, _, department in people.distinct()}
+            departments.setdefault(cert, department)
+    people = {
+        pk: (cert, name)
+        for pk, cert, name in Inspector.objects.filter(
+            Q(pk__in=list(by_inspector)) | Q(cert_no__in=list(expected))
+        ).values_list("pk", "cert_no", "name")
+    }
+    observed = {people[pk][0]: n for pk, n in by_inspector.items()}
+    names = {cert: name for cert, name in people.values()}
+    department_names = dict(Department.objects.values_list("code", "name"))
     table = Table(
         "inspectors",
         "执法检查人员被抽中次数与期望",
@@ -506,12 +601,13 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
         chart=(1, [3, 4]),
     )
     deviations = []
-    for cert in sorted(expected, key=lambda c: (departments.get(c, ""), c)):
+    shown = {cert: department_names.get(code, code) for cert, code in departments.items()}
+    for cert in sorted(expected, key=lambda c: (shown.get(c, ""), c)):
         e = expected[cert]
         o = observed.get(cert, 0)
         z = (o - e) / math.sqrt(e) if e else 0.0
         deviations.append(z)
-        table.rows.append([cert, names.get(cert, ""), departments.get(cert, ""), o, round(e, 2), round(z, 2)])
+        table.rows.append([cert, names.get(cert, ""), shown.get(cert, ""), o, round(e, 2), round(z, 2)])
     if deviations:
         spread = math.sqrt(sum(z * z for z in deviations) / len(deviations))
         table.note = (
@@ -526,24 +622,32 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
     )
     # Expected co-occurrence over the draws: per entity, a department with k seats per entity and a pool of
     # m puts a given member on the team with probability k/m, and two given members with k(k-1)/(m(m-1)).
+    # Entities per draw: every selection of a team draw has its drawn team.
     entities = dict(
-        seats.values("draw_id").annotate(n=Count("selection_id", distinct=True)).values_list("draw_id", "n")
+        DrawSelection.objects.filter(draw_id__in={d for d, _ in per_draw})
+        .values_list("draw_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    placed: dict[int, dict[str, tuple[str, float, int]]] = defaultdict(dict)
+    placed: dict[str, dict[int, tuple[str, float, int]]] = defaultdict(dict)  # cert → draw → (dept, k, m)
     for (draw_id, department), n in per_draw.items():
         pool = pools.get(draw_id, {}).get(department, [])
         k = n / entities[draw_id] if entities.get(draw_id) else 0.0
         for cert in pool:
-            placed[draw_id][cert] = (department, k, len(pool))
-    for a, b, n in sorted(_pairs_sql(list(entities), ids, 3), key=lambda t: -t[2]):
+            placed[cert][draw_id] = (department, k, len(pool))
+    candidates = []
+    for a_id, b_id, n in _pairs_sql(list(entities), ids, 3):
+        a, b = people[a_id][0], people[b_id][0]
+        candidates.append((a, b, n) if a < b else (b, a, n))
+    for a, b, n in sorted(candidates, key=lambda t: (-t[2], t[0], t[1])):
+        in_a, in_b = placed.get(a, {}), placed.get(b, {})
         e = 0.0
-        for draw_id, n_entities in entities.items():
-            if a in placed[draw_id] and b in placed[draw_id]:
-                (da, ka, ma), (db, kb, mb) = placed[draw_id][a], placed[draw_id][b]
-                if da == db:
-                    e += n_entities * (ka * (ka - 1)) / (ma * (ma - 1)) if ma > 1 else 0.0
-                else:
-                    e += n_entities * (ka / ma) * (kb / mb)
+        for draw_id in in_a.keys() & in_b.keys():
+            (da, ka, ma), (db, kb, mb) = in_a[draw_id], in_b[draw_id]
+            if da == db:
+                e += entities[draw_id] * (ka * (ka - 1)) / (ma * (ma - 1)) if ma > 1 else 0.0
+            else:
+                e += entities[draw_id] * (ka / ma) * (kb / mb)
         if n > e + 3 * math.sqrt(max(e, 1e-9)):
             pairs.rows.append([f"{names.get(a, '')}（{a}）", f"{names.get(b, '')}（{b}）", n, round(e, 2)])
     return table, pairs
@@ -557,37 +661,48 @@ def draw_frequency(year: int, ids: frozenset[int] | None) -> Table:
         ["任务", "分层", "对象数", "抽中数", "实际比例%", "规定比例%"],
         chart=(1, [4, 5]),
     )
-    draws = Draw.objects.filter(task__plan__year=year, state=Draw.State.DRAWN).select_related("task")
+    draws = _drawn(year)
     if ids is not None:
         draws = draws.filter(task__plan__department_id__in=ids)
-    from shuangsuiji.draws.services import committed_strata
-
-    for draw in draws.order_by("task__ref"):
-        counts = Counter(draw.selections.values_list("stratum", flat=True))
-        for s in committed_strata(draw):
-            table.rows.append(
-                [
-                    draw.task.ref,
-                    s.name,
-                    s.size,
-                    counts.get(s.label, 0),
-                    _percent(counts.get(s.label, 0), s.size),
-                    s.rate_bp / 100,
-                ]
-            )
+    rows = list(draws.order_by("task__ref").values_list("pk", "task__ref", "commitment_json"))
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for draw_id, stratum, n in (
+        DrawSelection.objects.filter(draw_id__in=[pk for pk, _, _ in rows])
+        .values_list("draw_id", "stratum")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[draw_id][stratum] = n
+    for draw_id, ref, commitment_json in rows:
+        for s in _strata(commitment_json):
+            drawn = counts[draw_id].get(s.label, 0)
+            table.rows.append([ref, s.name, s.size, drawn, _percent(drawn, s.size), s.rate_bp / 100])
     return table
 
 
-def dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]:
+# --- the dashboard ------------------------------------------------------------------------------------
+
+# How long computed tables are reused. The figures are at most this old; publishing a result shows up on
+# the dashboard within this time (the page's exports and the year-end summary read the same tables).
+CACHE_SECONDS = 300
+
+
+@dataclass
+class Dashboard:
+    tables: list[Table]
+    computed_at: datetime
+
+
+def compute_dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]:
+    """Every table of the dashboard, computed now (the two progress tables share one scan, the five
+    result distributions another)."""
+    cells = _progress_cells(year, ids, today)
+    results = _result_cells(year, ids)
     fairness, pairs = inspector_fairness(year, ids)
     return [
-        progress_by_department(year, ids, today),
-        progress_by_plan(year, ids, today),
-        results_by(year, ids, "code"),
-        results_by(year, ids, "item"),
-        results_by(year, ids, "department"),
-        results_by(year, ids, "entity_type"),
-        results_by(year, ids, "credit"),
+        progress_by_department(year, ids, today, cells),
+        progress_by_plan(year, ids, today, cells),
+        *(results_by(year, ids, dimension, results) for dimension in DIMENSIONS),
         problem_rate_by_stratum(year, ids),
         coverage(year, ids),
         never_inspected(ids),
@@ -597,3 +712,27 @@ def dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]
         pairs,
         draw_frequency(year, ids),
     ]
+
+
+def _cache_key(year: int, ids: frozenset[int] | None, today: date) -> str:
+    scope = "all" if ids is None else ",".join(str(pk) for pk in sorted(ids))
+    return (
+        f"oversight:dashboard:v1:{year}:{today.isoformat()}:{hashlib.sha256(scope.encode()).hexdigest()[:24]}"
+    )
+
+
+def cached_dashboard(
+    year: int, ids: frozenset[int] | None, today: date, *, refresh: bool = False
+) -> Dashboard:
+    """The dashboard of (year, scope) as computed at most CACHE_SECONDS ago (`refresh`: compute now)."""
+    key = _cache_key(year, ids, today)
+    found = None if refresh else cache.get(key)
+    if isinstance(found, Dashboard):
+        return found
+    computed = Dashboard(compute_dashboard(year, ids, today), timezone.now())
+    cache.set(key, computed, CACHE_SECONDS)
+    return computed
+
+
+def dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]:
+    return cached_dashboard(year, ids, today).tables

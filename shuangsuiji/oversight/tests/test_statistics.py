@@ -1,6 +1,8 @@
 """Every figure of the dashboard from known data, against values computed by hand.
 
-The fixture moves its plans to 2024, a year the demo county leaves empty, so only the fixture counts."""
+The fixture moves its plans to 2024, a year the demo county leaves empty, so only the fixture counts. The
+shapes that keep the dashboard fast at 10^6 results (benchmarks/bench_oversight.py: shared scans summed per
+table, EXISTS for the department scope, the cache of computed tables) are checked against the same data."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import sign_in
+from shuangsuiji.accounts.selectors import visible_department_ids
+from shuangsuiji.directory.models import DirectoryListing, Entity, Status
 from shuangsuiji.draws import services as draws
 from shuangsuiji.draws.models import DrawSelection, TeamMember
 from shuangsuiji.draws.services import committed_strata
@@ -247,3 +252,79 @@ def test_dashboard_page_and_exports(fixture_year: dict[str, Any], client: Any, c
     assert csv.content.startswith(b"\xef\xbb\xbf") and "消防救援大队" in csv.content.decode("utf-8-sig")
     other = client.get(reverse("oversight:dashboard") + "?department=1")
     assert other.status_code == 404  # a leader cannot pick another department
+
+
+def test_the_shared_scans_give_each_table_what_it_computes_alone(fixture_year: dict[str, Any]) -> None:
+    tables = {t.key: t for t in statistics.compute_dashboard(YEAR, None, TODAY)}
+    assert tables["progress_departments"].rows == statistics.progress_by_department(YEAR, None, TODAY).rows
+    assert tables["progress_plans"].rows == statistics.progress_by_plan(YEAR, None, TODAY).rows
+    for dimension in statistics.DIMENSIONS:
+        alone = statistics.results_by(YEAR, None, dimension)
+        assert tables[alone.key].rows == alone.rows
+    # the distributions all count the same results
+    totals = {key: sum(row[1] for row in tables[key].rows) for key in tables if key.startswith("results_")}
+    assert set(totals.values()) == {4}
+
+
+def test_scoped_coverage_and_never_inspected_count_listed_and_jurisdiction_entities(
+    fixture_year: dict[str, Any], cast: Any
+) -> None:
+    ids = visible_department_ids(cast["xfjy.leader"])
+    assert ids is not None
+    active = Entity.objects.filter(status=Status.ACTIVE)
+    in_scope = set(active.filter(jurisdiction_id__in=ids).values_list("pk", flat=True)) | set(
+        DirectoryListing.objects.filter(department_id__in=ids, entity__status=Status.ACTIVE).values_list(
+            "entity_id", flat=True
+        )
+    )
+    inspected = set(
+        InspectionRecord.objects.filter(inspected_from__isnull=False).values_list("entity_id", flat=True)
+    )
+    this_year = set(
+        InspectionRecord.objects.filter(inspected_from__isnull=False, task__plan__year=YEAR).values_list(
+            "entity_id", flat=True
+        )
+    )
+    table = statistics.coverage(YEAR, ids)
+    assert sum(row[1] for row in table.rows) == len(in_scope)
+    assert sum(row[2] for row in table.rows) == len(in_scope & this_year) > 0
+    never = statistics.never_inspected(ids, limit=5)
+    assert never.note.startswith(f"共 {len(in_scope - inspected)} 户")
+    assert len(never.rows) == min(5, len(in_scope - inspected))
+    everyone = statistics.never_inspected(None, limit=10**6)
+    assert len(everyone.rows) == active.exclude(pk__in=inspected).count()
+
+
+def test_pool_members_never_seated_keep_their_name_and_department(fixture_year: dict[str, Any]) -> None:
+    table, _pairs = statistics.inspector_fairness(YEAR, None)
+    assert table.rows and all(row[1] and row[2] for row in table.rows)
+    # every pool member is listed, seated or not
+    pool = {line.split("\t")[1] for line in fixture_year["task"].draw.pool_tsv.splitlines()}
+    assert {row[0] for row in table.rows} == pool
+
+
+def test_the_dashboard_is_cached_per_year_scope_and_day(fixture_year: dict[str, Any], cast: Any) -> None:
+    first = statistics.cached_dashboard(YEAR, None, TODAY)
+    r4 = list(fixture_year["task"].records.order_by("selection__rank"))[3]
+    InspectionRecord.objects.filter(pk=r4.pk).update(results_due=TODAY - timedelta(days=3))
+    again = statistics.cached_dashboard(YEAR, None, TODAY)
+    assert again.computed_at == first.computed_at  # within CACHE_SECONDS: the same tables
+    assert statistics.dashboard(YEAR, None, TODAY)[0].rows == first.tables[0].rows
+    fresh = statistics.cached_dashboard(YEAR, None, TODAY, refresh=True)
+    overdue = {row[0]: row[7] for row in fresh.tables[0].rows}
+    assert overdue == {row[0]: row[7] + 1 for row in first.tables[0].rows}
+    assert statistics.dashboard(YEAR, None, TODAY)[0].rows == fresh.tables[0].rows
+    # another scope or another day is another entry
+    ids = visible_department_ids(cast["xfjy.leader"])
+    scoped = statistics.dashboard(YEAR, ids, TODAY)
+    assert [row[0] for row in scoped[0].rows] == ["洛阳市偃师区消防救援大队"]
+    tomorrow = statistics.cached_dashboard(YEAR, None, TODAY + timedelta(days=1))
+    assert tomorrow.computed_at > fresh.computed_at
+    cache.clear()
+    assert statistics.cached_dashboard(YEAR, None, TODAY).computed_at > fresh.computed_at
+
+
+def test_a_year_without_records_gives_empty_tables() -> None:
+    tables = statistics.compute_dashboard(2001, None, date(2001, 12, 1))
+    empty = {t.key for t in tables if not t.rows}
+    assert {"progress_departments", "progress_plans", "results_code", "strata", "over", "pairs"} <= empty
