@@ -20,24 +20,23 @@ entities (inserted directly), so that the measured task — same item, `stratifi
 VACUUM ANALYZE.
 
 Each phase runs in a child process (so ru_maxrss is that phase's own), in this order:
-  setup     the above;
+  setup     the above (migrate includes draws 0003, the covering index the app's population query uses);
   trace     the app's preview/draw_commit/draw_execute under tracemalloc (peak per step), rolled back — it also
             warms the caches for everything after it;
-  fixed     the prototype P1–P6 (below) on the same task, timed, rolled back; ru_maxrss; then under
-            tracemalloc, rolled back;
-  indexed   P7: a covering index created in the bench database, the prototype again (rolled back), the
-            app's own population query with the index (no code change), EXPLAIN; the index is dropped again;
+  before    the app as it was before the changes measured here (the legacy_* functions in this file), on the
+            same task, without the covering index (dropped inside its transaction), rolled back after forcing
+            the deferred FK checks; ru_maxrss;
   app       the measured path as the app runs it, committed: eligibility.preview (the task page),
             services.draw_commit, services.draw_execute, with light timers patched into the module attributes
             the services call through (population_pairs/exclusion_pairs streams timed per 4,096 rows,
-            build_commitment, run_draw, DrawSelection bulk_create, result_json, the Entity SQL);
+            build_commitment, run_draw, _store_selections, result_json, the COMMITs);
   naive     per stratum: count() for the quota, then list(order_by('?')[:quota]) of the eligible entities,
-            then bulk_create into a scratch table shaped like DrawSelection;
-  diagnose  where the time goes: the population stream alone, then with each change (cumulative), with
-            digests proving each variant yields the committed population; EXPLAIN (ANALYZE, BUFFERS) of the
-            app's query as its server-side cursor runs it (DECLARE) and of the changed one; the lottery alone
-            from population.tsv; run_draw with 1 and 2 processes; three ways to store the selection.
-Prototypes never change the app: they are functions in this file (and an index in the bench database).
+            then bulk_create into a scratch table shaped like DrawSelection (without its constraints);
+  diagnose  where the time goes: the population stream alone, now, without the fetch thread, before, unsorted,
+            with digests proving each yields the committed population; EXPLAIN (ANALYZE, BUFFERS) of the app's
+            query as its server-side cursor runs it (DECLARE) and of the one before; the lottery alone from
+            population.tsv (file pass with 1 and 2 processes, the validating pass); the two ways to store the
+            selection, each with its deferred FK checks.
 The database and data dir are removed at the end unless --keep (the last size's).
 """
 
@@ -480,52 +479,45 @@ class _Rollback(Exception):
     pass
 
 
-# ------------------------------------------------------------------------------------ the prototype
-# What the app could do instead (proposals, prototyped here; nothing in the app is changed):
-#   P1 eligibility.scope(): the jurisdiction test first in the OR, as `jurisdiction_id IN (subtree)`, so the
-#      correlated EXISTS on DirectoryListing is probed only for entities outside the directory's jurisdiction;
-#   P2 eligibility.population_pairs(): `status NOT IN (…)` and `id NOT IN (same-item selections)` as plain
-#      filters instead of `exclusion = ''` on the CASE (estimated by PostgreSQL at 0.5% of the rows);
-#   P3 services.draw_commit(): no second preview(); its eligible/below-2% checks from files.commitment.strata;
-#   P4 eligibility.preview(): one GROUP BY (stratum, exclusion) instead of two aggregate scans (with P1);
-#   P5 services.draw_execute(): lottery.run_draw(..., processes=2) (the lottery shards a stored population.tsv);
-#   P6 services.draw_execute(): the selections COPYed into a temp table and inserted with their entity ids by
-#      one INSERT … SELECT … JOIN directory_entity, instead of an Entity model instance per drawn key (two
-#      `__in` lists of every key) and bulk_create;
-#   P7 a migration: per stratification scheme, a covering index on the population's ORDER BY expressions
-#      (label COLLATE "C", COALESCE(uscc, reg_no) COLLATE "C") INCLUDE (the filtered columns): PostgreSQL then
-#      streams the population in order by an index-only scan, with no sort (prototyped for "industry").
-# Measured and not proposed (see the diagnosis): COPY TO STDOUT instead of the cursor, a bigger chunk_size,
-# work_mem for an in-memory sort.
+# ------------------------------------------------------------------------------------------ before
+# The app as it was before the changes measured here (kept in this file so that one run shows both, on the same
+# data and load; nothing of it is used by the app):
+#   scope(): the listing EXISTS first in the OR, jurisdiction by a join on its path;
+#   population_pairs(): `exclusion = ''` on the CASE that names each exclusion's reason;
+#   preview(): two aggregate scans; draw_commit(): preview() again before building the commitment;
+#   draw_execute(): one process; an Entity model instance per drawn key (`uscc IN …`, `reg_no IN …`), a
+#   DrawSelection instance each and bulk_create; Draw.save() of every field.
+# What the app does now (eligibility.py, services.py, migration draws 0003): the jurisdiction test first as
+# `jurisdiction_id IN (subtree)`; the population as plain filters (`status NOT IN`, `id NOT IN (…)`) streamed by
+# an index-only scan of a covering index in the population's order (industry strata), with the next chunks
+# fetched by a thread while the lottery consumes one; one GROUP BY for the preview; the eligibility checks from
+# the commitment's strata; the draw from population.tsv by the digest-first file pass, in 2 processes from
+# 2,000,000 entities; the selection COPYed into a temporary table and inserted by INSERT … SELECT … JOIN
+# directory_entity in entity order; Draw saved with update_fields.
 
+APP_INDEX = (
+    "draws_population_industry"  # migration draws 0003; dropped (in a rolled-back transaction) for "before"
+)
+NO_INDEX = (f"DROP INDEX {APP_INDEX}",)
 STATUS_REASON = {
     "deregistered": "deregistered",
     "revoked": "revoked",
     "moved_out": "moved-out",
     "suspended": "suspended",
 }
-INDEX_NAME = "bench_population_industry"
-INDEX_DDL = (
-    f"CREATE INDEX {INDEX_NAME} ON directory_entity "
-    "((COALESCE(NULLIF(industry::text, ''), '未分类行业'::text) COLLATE \"C\"), (COALESCE(uscc, reg_no) COLLATE \"C\")) "
-    "INCLUDE (id, status, jurisdiction_id, industry, uscc, reg_no)"
-)
 
 
-def fixed_scope(task: Any) -> Any:
-    """eligibility.scope() with P1 (same rows: the digests are compared with the app's)."""
+def legacy_scope(task: Any) -> Any:
     from django.db.models import Exists, OuterRef, Q
 
-    from shuangsuiji.accounts.models import Department
     from shuangsuiji.directory.models import DirectoryListing, Entity
 
     qs = Entity.objects.all()
     if task.scope_uses_list:
         qs = qs.filter(pk__in=task.scope_entities.values("entity_id"))
     else:
-        subtree = Department.objects.filter(path__startswith=task.directory.path).values("pk")
         listed = DirectoryListing.objects.filter(entity=OuterRef("pk"), department=task.directory)
-        qs = qs.filter(Q(jurisdiction_id__in=subtree) | Q(Exists(listed)))
+        qs = qs.filter(Q(Exists(listed)) | Q(jurisdiction__path__startswith=task.directory.path))
     jurisdictions = list(task.scope_jurisdictions.values_list("pk", flat=True))
     if jurisdictions:
         qs = qs.filter(jurisdiction_id__in=jurisdictions)
@@ -540,237 +532,67 @@ def fixed_scope(task: Any) -> Any:
     return qs
 
 
-def _earlier(task: Any) -> Any:
-    from shuangsuiji.draws.models import DrawSelection
-
-    if task.plan.is_joint:
-        raise NotImplementedError("the prototype covers annual plans (no joint cap)")
-    return DrawSelection.objects.filter(draw__task__plan__year=task.plan.year).exclude(draw__task=task)
-
-
-def _keys(task: Any) -> dict[str, Any]:
-    from django.db.models import CharField
+def legacy_annotated(task: Any) -> Any:
+    from django.db.models import Case, CharField, Value, When
     from django.db.models.functions import Coalesce
 
+    from shuangsuiji.draws.models import DrawSelection
     from shuangsuiji.planning.strata import label_expression
 
-    return {
-        "stratum": label_expression(task.stratification),
-        "entity_key": Coalesce("uscc", "reg_no", output_field=CharField()),
-    }
-
-
-def fixed_annotated(task: Any) -> Any:
-    """P1 + the app's CASE (for the preview and the exclusions, which need the reason)."""
-    from django.db.models import Case, CharField, Value, When
-
-    same_item = _earlier(task).filter(draw__task__items__in=task.items.all()).values("entity_id")
+    if task.plan.is_joint:
+        raise NotImplementedError("the legacy path here covers annual plans (no joint cap)")
+    earlier = DrawSelection.objects.filter(draw__task__plan__year=task.plan.year).exclude(draw__task=task)
+    same_item = earlier.filter(draw__task__items__in=task.items.all()).values("entity_id")
     whens = [When(status=status, then=Value(reason)) for status, reason in STATUS_REASON.items()]
     whens.append(When(pk__in=same_item, then=Value("inspected-this-year")))
-    return fixed_scope(task).annotate(
-        **_keys(task), exclusion=Case(*whens, default=Value(""), output_field=CharField())
+    return legacy_scope(task).annotate(
+        entity_key=Coalesce("uscc", "reg_no", output_field=CharField()),
+        stratum=label_expression(task.stratification),
+        exclusion=Case(*whens, default=Value(""), output_field=CharField()),
     )
 
 
-def fixed_population(task: Any) -> Any:
-    """P1 + P2: the eligible entities as plain filters (status, NOT IN the same-item selections: a hashed
-    subplan, which keeps the scan's order, so P7's index can stream it unsorted), sorted bytewise."""
+def legacy_population(task: Any, chunk_size: int = 20_000) -> Iterator[tuple[str, str]]:
     from django.db.models.functions import Collate
 
-    same_item = _earlier(task).filter(draw__task__items__in=task.items.all()).values("entity_id")
-    qs = fixed_scope(task).exclude(status__in=list(STATUS_REASON)).exclude(pk__in=same_item)
-    return (
-        qs.annotate(**_keys(task))
+    qs = (
+        legacy_annotated(task)
+        .filter(exclusion="")
         .order_by(Collate("stratum", "C"), Collate("entity_key", "C"))
         .values_list("stratum", "entity_key")
     )
+    yield from qs.iterator(chunk_size=chunk_size)
 
 
-def fixed_preview(task: Any) -> Any:
-    """P4: one scan, GROUP BY (stratum, exclusion), with P1."""
+def legacy_exclusions(task: Any) -> Iterator[tuple[str, str]]:
+    yield from (
+        legacy_annotated(task).exclude(exclusion="").values_list("entity_key", "exclusion").iterator(20_000)
+    )
+
+
+def legacy_preview(task: Any) -> Any:
     from django.db.models import Count
 
-    from shuangsuiji.draws.eligibility import EXCLUSION_REASONS, Preview
-    from shuangsuiji.lottery import quota
+    from shuangsuiji.draws.eligibility import preview_from_sizes
 
-    counts = list(
-        fixed_annotated(task)
-        .order_by()
-        .values_list("stratum", "exclusion")
+    annotated = legacy_annotated(task)
+    sizes = dict(
+        annotated.filter(exclusion="")
+        .values_list("stratum")
         .annotate(n=Count("pk"))
-        .values_list("stratum", "exclusion", "n")
+        .values_list("stratum", "n")
     )
-    sizes = {s: n for s, e, n in counts if e == ""}
-    excluded: dict[str, int] = {}
-    for _, e, n in counts:
-        if e:
-            excluded[e] = excluded.get(e, 0) + n
-    rows = []
-    for s in task.strata.all():
-        size = sizes.get(s.label, 0)
-        rows.append(
-            {
-                "label": s.label,
-                "name": s.name,
-                "rate_bp": s.rate_bp,
-                "size": size,
-                "quota": quota(size, s.rate_bp),
-            }
-        )
-    return Preview(
-        rows,
-        sum(r["size"] for r in rows),
-        sum(r["quota"] for r in rows),
-        {EXCLUSION_REASONS.get(k, k): v for k, v in sorted(excluded.items())},
+    excluded = dict(
+        annotated.exclude(exclusion="")
+        .values_list("exclusion")
+        .annotate(n=Count("pk"))
+        .values_list("exclusion", "n")
     )
+    return preview_from_sizes(task, sizes, excluded)
 
 
-class CopyReader:
-    """A file-like view of `COPY … TO STDOUT` (one row per message) for lottery.iter_tsv_pairs.
-
-    COPY's text format escapes a backslash as two; keys never hold TAB/LF/CR, so a backslash is the only
-    escape to expect: the prototype refuses it (a real implementation would unescape, or fall back)."""
-
-    def __init__(self, copy: Any, clock: Clock | None = None, key: str = "") -> None:
-        self._rows = iter(copy)
-        self._clock, self._key = clock, key
-        self.bytes = 0
-
-    def read(self, size: int = -1) -> bytes:
-        started = time.perf_counter()
-        parts: list[Any] = []
-        got = 0
-        for row in self._rows:
-            parts.append(row)
-            got += len(row)
-            if got >= size > 0:
-                break
-        data = b"".join(parts)
-        if b"\\" in data:
-            raise ValueError("COPY escaped a backslash; the prototype does not unescape")
-        self.bytes += len(data)
-        if self._clock is not None:
-            self._clock.add(self._key, time.perf_counter() - started)
-        return data
-
-
-def fixed_commit(*, actor: Any, task: Any, clock: Clock) -> Any:
-    """services.draw_commit with P1–P3 (same checks, same Draw row, same audit event)."""
-    from django.core.exceptions import ValidationError
-    from django.core.files.storage import default_storage
-    from django.db import transaction
-    from django.utils import timezone
-
-    from shuangsuiji import lottery
-    from shuangsuiji.audit.services import audit_record
-    from shuangsuiji.draws.models import Draw
-    from shuangsuiji.planning.models import Plan, Task
-
-    with transaction.atomic():
-        task = (
-            Task.objects.select_for_update(of=("self",)).select_related("plan", "directory").get(pk=task.pk)
-        )
-        if (
-            task.origin != Task.Origin.DRAWN
-            or task.state != Task.State.DRAFT
-            or Draw.objects.filter(task=task).exists()
-        ):
-            raise ValidationError("not drawable")
-        if task.plan.state not in (Plan.State.SUBMITTED, Plan.State.PUBLISHED):
-            raise ValidationError("plan not submitted")
-        assert not task.team_draw, "the prototype covers object draws"
-        specs = [lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()]
-        if not specs:
-            raise ValidationError("no strata")
-        started = time.perf_counter()
-        exclusions = list(
-            fixed_annotated(task)
-            .exclude(exclusion="")
-            .values_list("entity_key", "exclusion")
-            .iterator(20_000)
-        )
-        clock.add("exclusions (P1; database + Django)", time.perf_counter() - started)
-        name = f"draws/task-{task.pk}/population.tsv"
-        target = Path(default_storage.path(name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        created_at = timezone.localtime().isoformat(timespec="seconds")
-        started = time.perf_counter()
-        files = lottery.build_commitment(
-            task=task.ref, created_at=created_at, strata=specs, exclusions=exclusions, teams=None,
-            population=clock.stream(fixed_population(task).iterator(20_000), "population (P1, P2; database + Django)"),
-            population_path=target,
-        )  # fmt: skip
-        clock.add("build_commitment (with the population stream)", time.perf_counter() - started)
-        eligible = sum(s.size for s in files.commitment.strata)  # P3: what preview() would have said
-        selected = sum(s.quota for s in files.commitment.strata)
-        if eligible == 0:
-            raise ValidationError("按当前范围没有可抽取的检查对象。")
-        if selected * 50 < eligible and not task.low_ratio_reason.strip():
-            raise ValidationError("总体抽查比例低于 2%（000），须填写理由。")
-        started = time.perf_counter()
-        draw = Draw.objects.create(
-            task=task, commitment_json=files.commitment_json.decode(), commitment_sha256=files.sha256,
-            server_nonce_hex=files.server_nonce.hex(), population_file=name, population_size=eligible,
-            excluded_count=files.excluded_count, exclusions_tsv=files.exclusions_tsv.decode(),
-            pool_tsv="", conflicts_tsv="", committed_by=actor, committed_at=timezone.now(),
-        )  # fmt: skip
-        task.state = Task.State.COMMITTED
-        task.save(update_fields=["state"])
-        audit_record(
-            actor=actor, action="draw.commit", obj=draw, summary=f"{task.ref} 生成抽取承诺 {files.sha256}",
-            detail={"task": task.ref, "commitment_sha256": files.sha256, "population": eligible,
-                    "excluded": files.excluded_count},
-        )  # fmt: skip
-        clock.add("Draw row + audit", time.perf_counter() - started)
-    return draw
-
-
-def _copy_text(value: str) -> str:
-    return value.replace("\\", "\\\\")
-
-
-def store_selections_sql(draw_id: int, selected: Any, parts: dict[str, float] | None = None) -> int:
-    """P6: COPY (rank, key, stratum, ticket) into a temp table, then one INSERT … SELECT joining the entity
-    by USCC (then by registration number for entities without one); returns the rows inserted."""
-    from django.db import connection
-
-    parts = {} if parts is None else parts
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.execute("CREATE TEMP TABLE bench_selected (rank integer, key text, stratum text, ticket text)")
-        with raw.copy("COPY bench_selected FROM STDIN") as copy:
-            copy.write(
-                "".join(
-                    f"{rank}\t{_copy_text(s.key)}\t{_copy_text(s.stratum)}\t{s.ticket.hex()}\n"
-                    for rank, s in enumerate(selected, start=1)
-                )
-            )
-        raw.execute("ANALYZE bench_selected")
-        mark = time.perf_counter()
-        parts["COPY into a temp table"] = mark - started
-        insert = (
-            "INSERT INTO draws_drawselection (draw_id, rank, entity_id, key, stratum, ticket) "
-            "SELECT %s, s.rank, e.id, s.key, s.stratum, s.ticket FROM bench_selected s JOIN directory_entity e ON "
-        )
-        raw.execute(insert + "e.uscc = s.key", [draw_id])
-        inserted = raw.rowcount
-        raw.execute(
-            insert + "e.reg_no = s.key AND e.uscc IS NULL WHERE NOT EXISTS "
-            "(SELECT 1 FROM directory_entity u WHERE u.uscc = s.key)",
-            [draw_id],
-        )
-        inserted += raw.rowcount
-        raw.execute("DROP TABLE bench_selected")
-        parts["INSERT … SELECT … JOIN directory_entity"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        raw.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred FK checks, which a COMMIT would run
-        parts["deferred FK checks (at COMMIT)"] = time.perf_counter() - mark
-    return inserted
-
-
-def fixed_execute(*, actor: Any, draw: Any, ceremony_entropy: str, clock: Clock) -> Any:
-    """services.draw_execute (object draw) with P5 and P6."""
+def legacy_commit(*, actor: Any, task: Any, clock: Clock) -> Any:
+    """draw_commit as it was (object draws)."""
     from django.core.exceptions import ValidationError
     from django.core.files.storage import default_storage
     from django.db import transaction
@@ -782,23 +604,70 @@ def fixed_execute(*, actor: Any, draw: Any, ceremony_entropy: str, clock: Clock)
     from shuangsuiji.planning.models import Task
 
     with transaction.atomic():
-        locked = Draw.objects.select_for_update(of=("self",)).select_related("task").get(pk=draw.pk)
-        if locked.state != Draw.State.COMMITTED:
-            raise ValidationError("already drawn")
+        task = (
+            Task.objects.select_for_update(of=("self",)).select_related("plan", "directory").get(pk=task.pk)
+        )
+        assert not task.team_draw, "the legacy path here covers object draws"
         started = time.perf_counter()
+        preview = legacy_preview(task)
+        clock.add("preview() again, inside draw_commit", time.perf_counter() - started)
+        if preview.eligible == 0 or (preview.below_minimum and not task.low_ratio_reason.strip()):
+            raise ValidationError("not drawable")
+        name = f"draws/task-{task.pk}/population.tsv"
+        target = Path(default_storage.path(name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        files = lottery.build_commitment(
+            task=task.ref, created_at=timezone.localtime().isoformat(timespec="seconds"),
+            population=clock.stream(legacy_population(task), "population stream (database + Django)"),
+            strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
+            exclusions=clock.stream(legacy_exclusions(task), "exclusions stream (database + Django)"),
+            teams=None, population_path=target,
+        )  # fmt: skip
+        clock.add("build_commitment (with the streams)", time.perf_counter() - started)
+        started = time.perf_counter()
+        population_size = sum(s.size for s in files.commitment.strata)
+        draw = Draw.objects.create(
+            task=task, commitment_json=files.commitment_json.decode(), commitment_sha256=files.sha256,
+            server_nonce_hex=files.server_nonce.hex(), population_file=name, population_size=population_size,
+            excluded_count=files.excluded_count, exclusions_tsv=files.exclusions_tsv.decode(),
+            pool_tsv="", conflicts_tsv="", committed_by=actor, committed_at=timezone.now(),
+        )  # fmt: skip
+        task.state = Task.State.COMMITTED
+        task.save(update_fields=["state"])
+        audit_record(
+            actor=actor, action="draw.commit", obj=draw, summary=f"{task.ref} 生成抽取承诺 {files.sha256}",
+            detail={"task": task.ref, "commitment_sha256": files.sha256, "population": population_size,
+                    "excluded": files.excluded_count},
+        )  # fmt: skip
+        clock.add("Draw row + audit", time.perf_counter() - started)
+    return draw
+
+
+def legacy_execute(*, actor: Any, draw: Any, ceremony_entropy: str, clock: Clock) -> Any:
+    """draw_execute as it was (object draws)."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shuangsuiji import lottery
+    from shuangsuiji.audit.services import audit_record
+    from shuangsuiji.draws.models import Draw
+    from shuangsuiji.planning.models import Task
+
+    with transaction.atomic():
+        locked = Draw.objects.select_for_update(of=("self",)).select_related("task").get(pk=draw.pk)
+        started = time.perf_counter()
+        population = Path(default_storage.path(locked.population_file))
         outcome = lottery.run_draw(
             commitment_json=locked.commitment_json.encode(), server_nonce=bytes.fromhex(locked.server_nonce_hex),
-            ceremony_entropy=ceremony_entropy, population=Path(default_storage.path(locked.population_file)),
-            processes=2,
+            ceremony_entropy=ceremony_entropy, population=lottery.iter_tsv_pairs(population),
         )  # fmt: skip
-        clock.add("run_draw (2 processes)", time.perf_counter() - started)
-        selected = outcome.objects.selected
+        clock.add("run_draw (1 process, validating pass)", time.perf_counter() - started)
         parts: dict[str, float] = {}
-        inserted = store_selections_sql(locked.pk, selected, parts)
-        if inserted != len(selected):
-            raise ValidationError(f"{len(selected) - inserted} drawn keys not found")
+        store_selections_app(locked, outcome.objects.selected, parts, check_fk=False)
         for name, seconds in parts.items():
-            clock.add(f"store selections (P6): {name}", seconds)
+            clock.add(f"store: {name}", seconds)
         started = time.perf_counter()
         result_json = outcome.result_json().decode()
         clock.add("result_json()", time.perf_counter() - started)
@@ -813,11 +682,23 @@ def fixed_execute(*, actor: Any, draw: Any, ceremony_entropy: str, clock: Clock)
         Task.objects.filter(pk=locked.task_id).update(state=Task.State.DRAWN)
         audit_record(
             actor=actor, action="draw.execute", obj=locked,
-            summary=f"{locked.task.ref} 随机抽取完成：{len(selected)} 个检查对象",
-            detail={"seed": locked.seed_hex, "selected": len(selected), "entropy": outcome.ceremony_entropy},
+            summary=f"{locked.task.ref} 随机抽取完成：{len(outcome.objects.selected)} 个检查对象",
+            detail={"seed": locked.seed_hex, "selected": len(outcome.objects.selected)},
         )  # fmt: skip
-        clock.add("Draw row + audit", time.perf_counter() - started)
+        clock.add("Draw save (every field) + audit", time.perf_counter() - started)
+        started = time.perf_counter()
+        _deferred_checks()
+        clock.add("deferred FK checks (at COMMIT)", time.perf_counter() - started)
     return locked
+
+
+def _deferred_checks() -> None:
+    """Run the deferred foreign-key checks now (what COMMIT would run): rolled-back passes include them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 # ------------------------------------------------------------------------------------------ phases
@@ -883,10 +764,6 @@ def phase_setup(db: str, n: int, data_dir: Path) -> dict[str, Any]:
 
 def phase_trace(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     """The app's path under tracemalloc (peak Python allocations per step), rolled back. Also the warm-up."""
-    return _traced(data_dir, fixed=False)
-
-
-def _traced(data_dir: Path, fixed: bool) -> dict[str, Any]:
     import tracemalloc
 
     from django.db import transaction
@@ -896,12 +773,10 @@ def _traced(data_dir: Path, fixed: bool) -> dict[str, Any]:
     task, actor = _task_and_actor(data_dir)
     figures: dict[str, Any] = {"seconds": {}, "peak_mb": {}}
     steps: list[tuple[str, Any]] = [
-        ("preview", lambda _: fixed_preview(task) if fixed else eligibility.preview(task)),
-        ("commit", lambda _: fixed_commit(actor=actor, task=task, clock=Clock()) if fixed
-         else services.draw_commit(actor=actor, task=task)),
-        ("execute", lambda draw: fixed_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY, clock=Clock())
-         if fixed else services.draw_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY)),
-    ]  # fmt: skip
+        ("preview", lambda _: eligibility.preview(task)),
+        ("commit", lambda _: services.draw_commit(actor=actor, task=task)),
+        ("execute", lambda draw: services.draw_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY)),
+    ]
     tracemalloc.start()
     try:
         with transaction.atomic():
@@ -921,8 +796,62 @@ def _traced(data_dir: Path, fixed: bool) -> dict[str, Any]:
     return figures
 
 
+def phase_before(db: str, n: int, data_dir: Path) -> dict[str, Any]:
+    """The app as it was before these changes (the legacy_* functions above, without the covering index),
+    rolled back, the deferred FK checks forced before the rollback; peak RSS of this child process."""
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from shuangsuiji.draws.models import DrawSelection
+
+    task, actor = _task_and_actor(data_dir)
+    figures: dict[str, Any] = {"load_before": load_average()}
+    commit, execute = Clock(), Clock()
+    try:
+        with transaction.atomic():
+            if db == "postgres":  # without the covering index the app has now (rolled back with the rest)
+                with connection.cursor() as cursor:
+                    cursor.execute(NO_INDEX[0])
+            started = time.perf_counter()
+            preview = legacy_preview(task)
+            figures["preview_s"] = time.perf_counter() - started
+            figures["preview"] = {
+                "eligible": preview.eligible,
+                "selected": preview.selected,
+                "excluded": preview.excluded,
+            }
+            started = time.perf_counter()
+            draw = legacy_commit(actor=actor, task=task, clock=commit)
+            figures["commit_s"] = time.perf_counter() - started
+            started = time.perf_counter()
+            draw = legacy_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY, clock=execute)
+            figures["execute_s"] = time.perf_counter() - started
+            figures["rss_mb"] = rss_mb()
+            selections = DrawSelection.objects.filter(draw=draw)
+            figures["selected"] = selections.count()
+            figures["wrong_entity"] = (
+                selections.annotate(k=Coalesce("entity__uscc", "entity__reg_no")).exclude(key=F("k")).count()
+            )
+            figures["keys_sha256"] = hashlib.sha256(
+                "\n".join(selections.order_by("rank").values_list("key", flat=True)).encode()
+            ).hexdigest()
+            figures["commitment"] = commitment_summary(draw)
+            raise _Rollback
+    except _Rollback:
+        pass
+    c = commit.seconds
+    build = c.pop("build_commitment (with the streams)")
+    c["lottery: validate, digest, write population.tsv, exclusions TSV"] = build - sum(
+        v for k, v in c.items() if "stream" in k
+    )
+    figures["commit_parts"], figures["execute_parts"] = c, execute.seconds
+    figures["load_after"] = load_average()
+    return figures
+
+
 def phase_app(db: str, n: int, data_dir: Path) -> dict[str, Any]:
-    """The measured path, as the app runs it: preview (the task page), draw_commit, draw_execute."""
+    """The measured path, as the app runs it: preview (the task page), draw_commit, draw_execute (committed)."""
     from django.db import connection
 
     import shuangsuiji.lottery.draw as lottery_draw
@@ -940,140 +869,47 @@ def phase_app(db: str, n: int, data_dir: Path) -> dict[str, Any]:
         "selected": preview.selected,
         "excluded": preview.excluded,
     }
+    connection.ensure_connection()
     commit, execute = Clock(), Clock()
-    commit.wrap(eligibility, "preview", "preview() again, inside draw_commit")
-    commit.wrap_stream(eligibility, "population_pairs", "population_pairs stream (database + Django)")
-    commit.wrap_stream(eligibility, "exclusion_pairs", "exclusion_pairs stream (database + Django)")
+    commit.wrap_stream(eligibility, "population_pairs", "population stream (waiting for the database)")
+    commit.wrap_stream(eligibility, "exclusion_pairs", "exclusions stream (database + Django)")
     commit.wrap(lottery, "build_commitment", "build_commitment")
-    log = SqlLog()
-    with connection.execute_wrapper(log):
-        log.label = "commit"
-        started = time.perf_counter()
-        try:
-            draw = services.draw_commit(actor=actor, task=task)
-        finally:
-            commit.restore()
-        figures["commit_s"] = time.perf_counter() - started
-        execute.wrap(lottery, "run_draw", "run_draw (1 process)")
-        execute.wrap(DrawSelection.objects, "bulk_create", "DrawSelection bulk_create")
-        execute.wrap(lottery_draw.DrawOutcome, "result_json", "result_json()")
-        log.label = "execute"
-        started = time.perf_counter()
-        try:
-            draw = services.draw_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY)
-        finally:
-            execute.restore()
-        figures["execute_s"] = time.perf_counter() - started
+    commit.wrap(connection, "commit", "COMMIT")
+    started = time.perf_counter()
+    try:
+        draw = services.draw_commit(actor=actor, task=task)
+    finally:
+        commit.restore()
+    figures["commit_s"] = time.perf_counter() - started
+    execute.wrap(lottery, "run_draw", "run_draw")
+    execute.wrap(services, "_store_selections", "store the selection (COPY, INSERT … SELECT … JOIN)")
+    execute.wrap(lottery_draw.DrawOutcome, "result_json", "result_json()")
+    execute.wrap(connection, "commit", "COMMIT (deferred FK checks of the selection)")
+    started = time.perf_counter()
+    try:
+        draw = services.draw_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY)
+    finally:
+        execute.restore()
+    figures["execute_s"] = time.perf_counter() - started
+    figures["processes"] = services._draw_processes(draw.population_size)
     figures["rss_mb"] = rss_mb()
     figures["load_after"] = load_average()
     c = commit.seconds
     build = c.pop("build_commitment")
     streams = sum(v for k, v in c.items() if "stream" in k)
     c["lottery: validate, digest, write population.tsv, exclusions TSV"] = build - streams
-    c["rest: lock, Draw row (exclusions_tsv), audit, COMMIT"] = (
-        figures["commit_s"] - build - c["preview() again, inside draw_commit"]
-    )
+    c["rest: lock, Draw row (exclusions_tsv), audit"] = figures["commit_s"] - build - c["COMMIT"]
     e = execute.seconds
-    e["Entity lookups: SQL (uscc IN …, reg_no IN …)"] = log.seconds("execute", '"directory_entity"')
-    e["rest: Entity instances, DrawSelection objects, Draw save, audit, COMMIT"] = figures["execute_s"] - sum(
-        e.values()
-    )
+    e["rest: lock, Draw save, Task, audit"] = figures["execute_s"] - sum(e.values())
     figures["commit_parts"], figures["execute_parts"] = c, e
     figures["rows"] = commit.rows
     figures["commitment"] = commitment_summary(draw)
-    figures["selected"] = DrawSelection.objects.filter(draw=draw).count()
+    selections = DrawSelection.objects.filter(draw=draw)
+    figures["selected"] = selections.count()
+    figures["keys_sha256"] = hashlib.sha256(
+        "\n".join(selections.order_by("rank").values_list("key", flat=True)).encode()
+    ).hexdigest()
     figures["draw"] = draw.pk
-    return figures
-
-
-def _prototype_pass(data_dir: Path) -> dict[str, Any]:
-    """preview + commit + execute of the prototype on the measured task, in a transaction rolled back."""
-    from django.db import transaction
-    from django.db.models import F
-    from django.db.models.functions import Coalesce
-
-    from shuangsuiji.draws.models import DrawSelection
-
-    task, actor = _task_and_actor(data_dir)
-    figures: dict[str, Any] = {"load_before": load_average()}
-    commit, execute = Clock(), Clock()
-    try:
-        with transaction.atomic():
-            started = time.perf_counter()
-            preview = fixed_preview(task)
-            figures["preview_s"] = time.perf_counter() - started
-            figures["preview"] = {
-                "eligible": preview.eligible,
-                "selected": preview.selected,
-                "excluded": preview.excluded,
-            }
-            started = time.perf_counter()
-            draw = fixed_commit(actor=actor, task=task, clock=commit)
-            figures["commit_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            draw = fixed_execute(actor=actor, draw=draw, ceremony_entropy=ENTROPY, clock=execute)
-            figures["execute_s"] = time.perf_counter() - started
-            figures["rss_mb"] = rss_mb()
-            selections = DrawSelection.objects.filter(draw=draw)
-            figures["selected"] = selections.count()
-            figures["wrong_entity"] = (
-                selections.annotate(k=Coalesce("entity__uscc", "entity__reg_no")).exclude(key=F("k")).count()
-            )
-            figures["commitment"] = commitment_summary(draw)
-            raise _Rollback
-    except _Rollback:
-        pass
-    c = commit.seconds
-    build = c.pop("build_commitment (with the population stream)")
-    c["lottery: validate, digest, write population.tsv, exclusions TSV"] = (
-        build - c["population (P1, P2; database + Django)"]
-    )
-    figures["commit_parts"], figures["execute_parts"] = c, execute.seconds
-    figures["load_after"] = load_average()
-    figures["trace"] = _traced(data_dir, fixed=True)
-    return figures
-
-
-def phase_fixed(db: str, n: int, data_dir: Path) -> dict[str, Any]:
-    """The prototype P1–P6 on the measured task, rolled back (run before the app's own, committed run)."""
-    if db != "postgres":
-        return {"skipped": "PostgreSQL only"}
-    return _prototype_pass(data_dir)
-
-
-def phase_indexed(db: str, n: int, data_dir: Path) -> dict[str, Any]:
-    """P7: the covering index, then the prototype again (rolled back), the app's own population query with
-    the index (no code change), the plan; then the index is dropped again before the app's run."""
-    from django.db import connection
-
-    from shuangsuiji.draws import eligibility
-
-    if db != "postgres":
-        return {"skipped": "PostgreSQL only"}
-    task, _ = _task_and_actor(data_dir)
-    figures: dict[str, Any] = {}
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")  # left by an interrupted run
-        cursor.execute(INDEX_DDL)
-        cursor.execute("VACUUM ANALYZE directory_entity")
-        cursor.execute(f"SELECT pg_relation_size('{INDEX_NAME}')")
-        figures["index_mb"] = cursor.fetchone()[0] / 2**20
-    figures["index_s"] = time.perf_counter() - started
-    print(f"  P7 index built in {figures['index_s']:.1f} s ({figures['index_mb']:.0f} MB)", flush=True)
-    figures["prototype"] = _prototype_pass(data_dir)
-    figures["streams"] = [
-        ("as is + P7 index (no code change)", time_stream(lambda: eligibility.population_pairs(task))),
-        ("P1 + P2 + P7 index (cursor)", time_stream(lambda: fixed_population(task).iterator(20_000))),
-    ]
-    committed = figures["prototype"]["commitment"]["population_sha256"]
-    for _, result in figures["streams"]:
-        result["same"] = result["sha256"] == committed
-    sql, params = fixed_population(task).query.sql_with_params()
-    figures["plan"] = explain(sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ")
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX {INDEX_NAME}")  # the app's own run comes next, on the migrated schema
     return figures
 
 
@@ -1169,8 +1005,8 @@ def phase_naive(db: str, n: int, data_dir: Path, budget_s: float = 1800.0) -> di
 
 
 def time_stream(make: Any, *, setup: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Iterate a (label, key) stream to the end inside a transaction: seconds spent producing it (the
-    digest of its TSV lines, computed outside the timed part, says whether it is the committed population)."""
+    """Iterate a (label, key) stream to the end inside a transaction (rolled back): seconds spent producing it
+    (the digest of its TSV lines, computed outside the timed part, says whether it is the committed population)."""
     from django.db import connection, transaction
 
     digest = hashlib.sha256()
@@ -1192,24 +1028,18 @@ def time_stream(make: Any, *, setup: tuple[str, ...] = ()) -> dict[str, Any]:
                 break
             rows += len(chunk)
             digest.update("".join(f"{a}\t{b}\n" for a, b in chunk).encode())
+        transaction.set_rollback(True)  # read-only, and a `setup` (e.g. DROP INDEX) must not stay
     return {"s": seconds, "rows": rows, "sha256": digest.hexdigest()}
 
 
-def copy_pairs(queryset: Any) -> Iterator[tuple[str, str]]:
-    from django.db import connection
-
-    from shuangsuiji import lottery
-
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-        yield from lottery.iter_tsv_pairs(CopyReader(copy))
-
-
-def explain(sql: str, params: Any, prefix: str = "") -> list[str]:
+def explain(sql: str, params: Any, prefix: str = "", setup: tuple[str, ...] = ()) -> list[str]:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        for statement in setup:
+            cursor.execute(statement)
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {prefix}{sql}", params)
+        transaction.set_rollback(True)  # a `setup` (e.g. DROP INDEX) must not stay
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -1252,10 +1082,8 @@ def scratch_draw() -> Any:
     )  # fmt: skip
 
 
-def store_selections_app(draw: Any, selected: Any, parts: dict[str, float]) -> int:
-    """What draw_execute does with the drawn keys (then the deferred FK checks a COMMIT would run)."""
-    from django.db import connection
-
+def store_selections_app(draw: Any, selected: Any, parts: dict[str, float], check_fk: bool = True) -> int:
+    """What draw_execute did with the drawn keys before (then the deferred FK checks a COMMIT would run)."""
     from shuangsuiji.directory.models import Entity
     from shuangsuiji.draws.models import DrawSelection
 
@@ -1275,48 +1103,29 @@ def store_selections_app(draw: Any, selected: Any, parts: dict[str, float]) -> i
     mark = time.perf_counter()
     DrawSelection.objects.bulk_create(objects, batch_size=2000)
     parts["bulk_create(batch_size=2000)"] = time.perf_counter() - mark
-    if connection.vendor == "postgresql":
+    if check_fk:
         mark = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _deferred_checks()
         parts["deferred FK checks (at COMMIT)"] = time.perf_counter() - mark
     return len(objects)
 
 
-def store_selections_ids(draw: Any, selected: Any, parts: dict[str, float]) -> int:
-    """A smaller step: ids only (values_list), then the same bulk_create."""
-    from django.db import connection
-
-    from shuangsuiji.directory.models import Entity
-    from shuangsuiji.draws.models import DrawSelection
+def store_selections_now(draw: Any, selected: Any, parts: dict[str, float]) -> int:
+    """What draw_execute does now (services._store_selections), then the deferred FK checks."""
+    from shuangsuiji.draws import services
 
     started = time.perf_counter()
-    keys = [s.key for s in selected]
-    ids = dict(Entity.objects.filter(uscc__in=keys).values_list("uscc", "pk"))
-    ids.update(Entity.objects.filter(reg_no__in=keys, uscc=None).values_list("reg_no", "pk"))
+    services._store_selections(draw, selected)
     mark = time.perf_counter()
-    parts["values_list('uscc', 'pk') for the keys"] = mark - started
-    DrawSelection.objects.bulk_create(
-        [
-            DrawSelection(
-                draw=draw, rank=r, entity_id=ids[s.key], key=s.key, stratum=s.stratum, ticket=s.ticket.hex()
-            )
-            for r, s in enumerate(selected, start=1)
-        ],
-        batch_size=2000,
-    )
-    parts["DrawSelection objects + bulk_create"] = time.perf_counter() - mark
-    if connection.vendor == "postgresql":
-        mark = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        parts["deferred FK checks (at COMMIT)"] = time.perf_counter() - mark
+    parts["services._store_selections (COPY, INSERT … SELECT … JOIN in entity order)"] = mark - started
+    _deferred_checks()
+    parts["deferred FK checks (at COMMIT)"] = time.perf_counter() - mark
     return len(selected)
 
 
 def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
-    """Where the time goes, step by step, and the prototype's changes one at a time (cumulative)."""
-    from django.db import transaction
+    """Where the time goes, step by step: the population stream, now and before; the lottery alone; storing."""
+    from django.db import connection, transaction
     from django.db.models.functions import Collate
 
     from shuangsuiji import lottery
@@ -1333,61 +1142,55 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
         result["same"] = result.get("sha256") == committed["population_sha256"]
         figures.setdefault("streams", []).append((name, result))
         print(
-            f"    {name:62} {result['s']:8.2f} s  {result['rows']:>10,} rows  same population: {result['same']}",
+            f"    {name:66} {result['s']:8.2f} s  {result['rows']:>10,} rows  same population: {result['same']}",
             flush=True,
         )
 
-    print("  the population stream alone (everything else off), cumulative changes:", flush=True)
+    def unordered() -> Any:
+        keys = {
+            "stratum": eligibility._keys(task)["stratum"],
+            "entity_key": eligibility._keys(task)["entity_key"],
+        }
+        return (
+            eligibility.eligible(task).annotate(**keys).values_list("stratum", "entity_key").iterator(20_000)
+        )
+
+    def no_prefetch() -> Any:
+        keys = eligibility._keys(task)
+        qs: Any = eligibility.eligible(task).annotate(**keys)
+        if db == "postgres":
+            qs = qs.order_by(Collate("stratum", "C"), Collate("entity_key", "C"))
+        else:
+            qs = qs.order_by("stratum", "entity_key")
+        return qs.values_list("stratum", "entity_key").iterator(20_000)
+
+    print("  the population stream alone (everything else off):", flush=True)
     step(
-        "as is: population_pairs(), server-side cursor, chunk_size=20000",
+        "now: population_pairs() (plain filters, index order, fetch thread)",
         time_stream(lambda: eligibility.population_pairs(task)),
     )
+    step("  the same without the fetch thread", time_stream(no_prefetch))
     if db == "postgres":
-        step("chunk_size=100000", time_stream(lambda: eligibility.population_pairs(task, chunk_size=100_000)))
-        p1 = (
-            fixed_annotated(task).filter(exclusion="").order_by(Collate("stratum", "C"), Collate("entity_key", "C"))
-            .values_list("stratum", "entity_key")
-        )  # fmt: skip
-        step("+ P1 jurisdiction test first in the OR", time_stream(lambda: p1.iterator(chunk_size=20_000)))
         step(
-            "+ P2 status/NOT IN filters instead of CASE = ''",
-            time_stream(lambda: fixed_population(task).iterator(chunk_size=20_000)),
+            "before: CASE = '', listing EXISTS first, no index (PostgreSQL sorts)",
+            time_stream(lambda: legacy_population(task), setup=NO_INDEX),
         )
-        step(
-            "  P1+P2 by COPY TO STDOUT instead of the cursor",
-            time_stream(lambda: copy_pairs(fixed_population(task))),
-        )
-        step(
-            "  P1+P2, work_mem = 512MB (in-memory quicksort)",
-            time_stream(
-                lambda: fixed_population(task).iterator(20_000), setup=("SET LOCAL work_mem = '512MB'",)
-            ),
-        )
-        step(
-            "  P1+P2 without ORDER BY (not usable: what the sort costs)",
-            time_stream(lambda: fixed_population(task).order_by().iterator(20_000)),
-        )
+    step("  without ORDER BY (not usable: what the order costs)", time_stream(unordered))
+    if db == "postgres":
         started = time.perf_counter()
         sql, params = captured_sql(lambda: eligibility.population_pairs(task))
-        figures["app_sql"] = sql
         figures["app_plan"] = explain(sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ")
-        sql, params = fixed_population(task).query.sql_with_params()
-        figures["fixed_sql"] = sql
-        figures["fixed_plan"] = explain(sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ")
+        sql, params = captured_sql(lambda: legacy_population(task))
+        figures["legacy_plan"] = explain(
+            sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ", setup=NO_INDEX
+        )
         figures["explain_s"] = time.perf_counter() - started
-    exclusions = time_stream(lambda: ((k, r) for k, r in eligibility.exclusion_pairs(task)))
+    exclusions = time_stream(lambda: eligibility.exclusion_pairs(task))
     figures["exclusion_pairs"] = exclusions
     print(f"    exclusion_pairs() alone: {exclusions['s']:.2f} s, {exclusions['rows']:,} rows", flush=True)
     if db == "postgres":
-        figures["fixed_exclusions_s"] = time_stream(
-            lambda: (
-                fixed_annotated(task)
-                .exclude(exclusion="")
-                .values_list("entity_key", "exclusion")
-                .iterator(20_000)
-            )
-        )["s"]
-    # The lottery alone, from the stored population.tsv (no database): validation + digest + writing.
+        figures["legacy_exclusions_s"] = time_stream(lambda: legacy_exclusions(task), setup=NO_INDEX)["s"]
+    # The lottery alone, from the stored population.tsv (no database).
     path = population_path(draw)
     specs = [lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()]
     excluded = lottery.parse_tsv(draw.exclusions_tsv.encode(), file="exclusions.tsv")
@@ -1404,34 +1207,34 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
         lot["build_commitment from population.tsv (validate, digest, write)"] = time.perf_counter() - started
     assert files.commitment.population_sha256 == committed["population_sha256"]
     outcomes = {}
-    for processes in (1, 2):
+    for name, source, processes in (
+        ("run_draw, file pass, 1 process", path, 1),
+        ("run_draw, file pass, 2 processes", path, 2),
+        ("run_draw over (label, key) pairs (before: the validating pass)", lottery.iter_tsv_pairs(path), 1),
+    ):
         started = time.perf_counter()
-        outcomes[processes] = lottery.run_draw(
+        outcomes[name] = lottery.run_draw(
             commitment_json=draw.commitment_json.encode(), server_nonce=bytes.fromhex(draw.server_nonce_hex),
-            ceremony_entropy=ENTROPY, population=path, processes=processes,
+            ceremony_entropy=ENTROPY, population=source, processes=processes,
         )  # fmt: skip
-        lot[f"run_draw(processes={processes})"] = time.perf_counter() - started
+        lot[name] = time.perf_counter() - started
     stored = list(DrawSelection.objects.filter(draw=draw).order_by("rank").values_list("key", flat=True))
-    same = (
-        [s.key for s in outcomes[2].objects.selected]
-        == stored
-        == [s.key for s in outcomes[1].objects.selected]
-    )
+    same = all([s.key for s in o.objects.selected] == stored for o in outcomes.values())
+    first = next(iter(outcomes.values()))
     started = time.perf_counter()
-    outcomes[1].result_json()
+    first.result_json()
     lot["result_json() (canonical JSON of the selection)"] = time.perf_counter() - started
     figures["lottery"] = lot
     figures["lottery_rows"] = rows
     figures["run_draw_same"] = same
     for name, seconds in lot.items():
-        print(f"    {name:62} {seconds:8.2f} s", flush=True)
-    print(f"    run_draw with 2 processes selects what the app stored: {same}", flush=True)
-    # Storing the selection: the app's way, ids only, and F7 (each rolled back).
-    selected = outcomes[1].objects.selected
+        print(f"    {name:66} {seconds:8.2f} s", flush=True)
+    print(f"    every way of drawing selects what the app stored: {same}", flush=True)
+    selected = first.objects.selected
     figures["store"] = {}
-    ways = [("as is", store_selections_app), ("ids only (values_list)", store_selections_ids)]
+    ways: list[tuple[str, Any]] = [("before (model instances, bulk_create)", store_selections_app)]
     if db == "postgres":
-        ways.append(("P6 COPY + INSERT … JOIN", lambda d, s, parts: store_selections_sql(d.pk, s, parts)))
+        ways.append(("now (COPY, INSERT … SELECT … JOIN)", store_selections_now))
     for name, way in ways:
         parts: dict[str, float] = {}
         try:
@@ -1445,16 +1248,18 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
         except _Rollback:
             pass
         figures["store"][name] = parts
-        print(
-            f"    store {len(selected):,} selections, {name:24} {parts['total']:8.2f} s  {parts}", flush=True
-        )
+        print(f"    store {len(selected):,} selections, {name:40} {parts['total']:8.2f} s", flush=True)
     started = time.perf_counter()
     eligibility.preview(task)
     figures["preview_app_s"] = time.perf_counter() - started
     if db == "postgres":
-        started = time.perf_counter()
-        fixed_preview(task)
-        figures["preview_fixed_s"] = time.perf_counter() - started
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(NO_INDEX[0])
+            started = time.perf_counter()
+            legacy_preview(task)
+            figures["preview_legacy_s"] = time.perf_counter() - started
+            transaction.set_rollback(True)
     figures["load_after"] = load_average()
     return figures
 
@@ -1464,8 +1269,7 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
 PHASES = {
     "setup": phase_setup,
     "trace": phase_trace,
-    "fixed": phase_fixed,
-    "indexed": phase_indexed,
+    "before": phase_before,
     "app": phase_app,
     "naive": phase_naive,
     "diagnose": phase_diagnose,
@@ -1473,11 +1277,10 @@ PHASES = {
 PHASE_TITLES = {
     "setup": "database, demo county, entities, history, tasks",
     "trace": "the app's path under tracemalloc (rolled back; also warms the caches)",
-    "fixed": "prototype P1–P6 (rolled back)",
+    "before": "the app as it was before these changes (rolled back)",
     "app": "the app's path, timed (committed)",
     "naive": "the naive way",
     "diagnose": "where the time goes",
-    "indexed": "P7: covering index, the prototype again (rolled back), index dropped",
 }
 
 
@@ -1550,86 +1353,75 @@ def end_to_end(r: dict[str, Any]) -> float:
     return float(r["commit_s"] + r["execute_s"])
 
 
-def _same_as_app(proto: dict[str, Any], app: dict[str, Any]) -> str:
-    commitment = all(proto["commitment"][k] == app.get("commitment", {}).get(k) for k in proto["commitment"])
+def _same_as_app(before: dict[str, Any], app: dict[str, Any]) -> str:
+    commitment = all(
+        before["commitment"][k] == app.get("commitment", {}).get(k) for k in before["commitment"]
+    )
     return (
-        f"same commitment (population/exclusions digests, strata sizes) as the app: {commitment}; selected "
-        f"{proto['selected']:,} (app {app.get('selected', 0):,}); same preview: {proto['preview'] == app.get('preview')}; "
-        f"selections with a wrong entity: {proto['wrong_entity']}"
+        f"same commitment (population/exclusions digests, strata sizes) as the app now: {commitment}; selected "
+        f"{before['selected']:,} (now {app.get('selected', 0):,}); same preview: "
+        f"{before['preview'] == app.get('preview')}; selections with a wrong entity: {before['wrong_entity']}"
     )
 
 
 def print_size(db: str, n: int, reports: dict[str, dict[str, Any]]) -> None:
-    app, fixed, naive, trace, diag, indexed = (
-        reports.get(k, {}) for k in ("app", "fixed", "naive", "trace", "diagnose", "indexed")
+    app, before, naive, trace, diag = (
+        reports.get(k, {}) for k in ("app", "before", "naive", "trace", "diagnose")
     )
     print(f"\n===== {n:,} entities on {DB_LABEL[db]}: where the time goes =====")
-    if app.get("commit_s") is not None:
+    for title, r in (("app now", app), ("app before these changes (rolled back)", before)):
+        if r.get("commit_s") is None:
+            continue
         print(
-            f"  app: preview {app['preview_s']:.2f} s (eligible {app['preview']['eligible']:,}, selected "
-            f"{app['preview']['selected']:,}, excluded {app['preview']['excluded']}); load average "
-            f"{app['load_before']:.1f} → {app['load_after']:.1f}"
+            f"  {title}: preview {r['preview_s']:.2f} s (eligible {r['preview']['eligible']:,}, selected "
+            f"{r['preview']['selected']:,}, excluded {r['preview']['excluded']}); load average "
+            f"{r['load_before']:.1f} → {r['load_after']:.1f}"
+            + (f"; object draw in {r['processes']} process(es)" if "processes" in r else "")
         )
-        _fmt_parts("app draw_commit", app["commit_parts"], app["commit_s"])
-        _fmt_parts("app draw_execute", app["execute_parts"], app["execute_s"])
-    for title, proto in (
-        ("prototype P1–P6", fixed),
-        ("prototype P1–P7 (with the index)", indexed.get("prototype", {})),
-    ):
-        if proto.get("commit_s") is not None:
-            print(f"  {title}: preview (P4) {proto['preview_s']:.2f} s")
-            _fmt_parts(f"{title} commit", proto["commit_parts"], proto["commit_s"])
-            _fmt_parts(f"{title} execute", proto["execute_parts"], proto["execute_s"])
-            print(f"    {_same_as_app(proto, app)}")
+        _fmt_parts(f"{title}: draw_commit", r["commit_parts"], r["commit_s"])
+        _fmt_parts(f"{title}: draw_execute", r["execute_parts"], r["execute_s"])
+    if before.get("commit_s") is not None:
+        print(f"    {_same_as_app(before, app)}")
     if naive.get("naive_s") is not None:
         print(
             f"  naive: {naive['naive_s']:.2f} s = count() per stratum {naive['count_s']:.2f} s + order_by('?')[:k] "
-            f"{naive['draw_s']:.2f} s + bulk_create {naive['store_s']:.2f} s; {naive['selected']:,} selected"
+            f"{naive['draw_s']:.2f} s + bulk_create {naive['store_s']:.2f} s; {naive['selected']:,} selected; load "
+            f"average {naive['load_before']:.1f} → {naive['load_after']:.1f}"
             + (f"; STOPPED: {naive['timeout']}" if naive.get("timeout") else "")
         )
         for seconds, label, size, picked in naive["slowest"]:
             print(f"    slowest stratum {label}: {size:,} eligible, {picked:,} drawn, {seconds:.2f} s")
-    for name, t in (
-        ("app", trace),
-        ("prototype P1–P6", fixed.get("trace", {})),
-        ("prototype P1–P7", indexed.get("prototype", {}).get("trace", {})),
-    ):
-        if t.get("peak_mb"):
-            print(
-                f"  tracemalloc peak, {name}: "
-                + ", ".join(f"{k} {v:.0f} MB" for k, v in t["peak_mb"].items())
-                + " (seconds under tracemalloc: "
-                + ", ".join(f"{k} {v:.1f}" for k, v in t["seconds"].items())
-                + ")"
-            )
-    streams = list(diag.get("streams", [])) + list(indexed.get("streams", []))
-    if streams:
+    if trace.get("peak_mb"):
         print(
-            "  the population stream alone, read to the end (same = its digest is the committed population's):"
+            "  tracemalloc peak, app now: "
+            + ", ".join(f"{k} {v:.0f} MB" for k, v in trace["peak_mb"].items())
+            + " (seconds under tracemalloc: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in trace["seconds"].items())
+            + ")"
         )
-        for name, r in streams:
-            print(
-                f"    {name:62} {r['s']:8.2f} s  {r['rows']:>10,} rows  same: {r['same'] if 'same' in r else '?'}"
-            )
-    if indexed.get("index_s") is not None:
-        print(f"    (P7 index: built in {indexed['index_s']:.1f} s, {indexed['index_mb']:.0f} MB)")
-    if diag.get("exclusion_pairs"):
+    if diag.get("streams"):
+        print(
+            f"  diagnosis (load average {diag['load_before']:.1f} → {diag['load_after']:.1f}); the population stream "
+            "alone, read to the end (same = its digest is the committed population's):"
+        )
+        for name, r in diag["streams"]:
+            print(f"    {name:66} {r['s']:8.2f} s  {r['rows']:>10,} rows  same: {r['same']}")
         print(
             f"  exclusion_pairs() alone {diag['exclusion_pairs']['s']:.2f} s ({diag['exclusion_pairs']['rows']:,} rows)"
-            + (f"; with P1: {diag['fixed_exclusions_s']:.2f} s" if "fixed_exclusions_s" in diag else "")
+            + (f"; before: {diag['legacy_exclusions_s']:.2f} s" if "legacy_exclusions_s" in diag else "")
         )
         print(
             f"  preview() alone {diag['preview_app_s']:.2f} s"
             + (
-                f"; P4 (one GROUP BY, with P1): {diag['preview_fixed_s']:.2f} s"
-                if "preview_fixed_s" in diag
+                f"; before (two scans): {diag['preview_legacy_s']:.2f} s"
+                if "preview_legacy_s" in diag
                 else ""
             )
         )
         print(f"  the lottery alone, from population.tsv ({diag['lottery_rows']:,} lines, no database):")
         for name, seconds in diag["lottery"].items():
             print(f"    {name:72} {seconds:8.2f} s")
-        print(f"    run_draw(processes=2) selects exactly what the app stored: {diag['run_draw_same']}")
+        print(f"    every way of drawing selects exactly what the app stored: {diag['run_draw_same']}")
         for name, parts in diag["store"].items():
             print(f"  storing the selection, {name}: {parts['total']:.2f} s")
             for k, v in parts.items():
@@ -1637,8 +1429,7 @@ def print_size(db: str, n: int, reports: dict[str, dict[str, Any]]) -> None:
                     print(f"    {k:72} {v:8.2f} s")
     for plan, title in (
         (diag.get("app_plan"), "the app's population query, as its server-side cursor runs it"),
-        (diag.get("fixed_plan"), "the population query with P1 + P2 (cursor)"),
-        (indexed.get("plan"), "the population query with P1 + P2 and the P7 index (cursor)"),
+        (diag.get("legacy_plan"), "the population query before these changes (without the index)"),
     ):
         if plan:
             print(f"  EXPLAIN (ANALYZE, BUFFERS) of {title}:")
@@ -1650,10 +1441,10 @@ DB_LABEL = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 
 
 def print_summary(db: str, results: list[tuple[int, dict[str, dict[str, Any]]]]) -> None:
-    print(f"\n===== Commit + draw on {DB_LABEL[db]}: the app, the prototype, the naive way =====")
+    print(f"\n===== Commit + draw on {DB_LABEL[db]}: the app now, the app before, the naive way =====")
     head = (
-        f"{'path':34} {'N':>11} {'preview s':>10} {'commit s':>9} {'execute s':>10} {'end-to-end s':>13} "
-        f"{'naive s':>9} {'ratio':>7} {'peak RSS MB':>12} {'tracemalloc peak MB':>20}"
+        f"{'path':30} {'N':>11} {'preview s':>10} {'commit s':>9} {'execute s':>10} {'end-to-end s':>13} "
+        f"{'naive s':>9} {'ratio':>7} {'peak RSS MB':>12} {'tracemalloc MB':>15} {'load avg':>11}"
     )
     print(head)
     print("-" * len(head))
@@ -1662,23 +1453,23 @@ def print_summary(db: str, results: list[tuple[int, dict[str, dict[str, Any]]]])
         naive = reports.get("naive", {})
         naive_s = naive.get("naive_s")
         naive_txt = "—" if naive_s is None else (">" if naive.get("timeout") else "") + f"{naive_s:.2f}"
-        fixed = reports.get("fixed", {})
-        indexed = reports.get("indexed", {}).get("prototype", {})
         for name, r, t in (
-            ("app (as is)", reports.get("app", {}), reports.get("trace", {})),
-            ("prototype P1–P6", fixed, fixed.get("trace", {})),
-            ("prototype P1–P7 (+ covering index)", indexed, indexed.get("trace", {})),
+            ("app now", reports.get("app", {}), reports.get("trace", {})),
+            ("app before (rolled back)", reports.get("before", {}), {}),
         ):
             if r.get("commit_s") is None:
                 continue
             e2e = end_to_end(r)
             ratio = f"{e2e / naive_s:.2f}x" if naive_s else "—"
             peak = t.get("peak_mb", {}).get("max")
+            load = f"{r['load_before']:.1f}→{r['load_after']:.1f}"
             print(
-                f"{name:34} {n:>11,} {r['preview_s']:>10.2f} {r['commit_s']:>9.2f} {r['execute_s']:>10.2f} "
+                f"{name:30} {n:>11,} {r['preview_s']:>10.2f} {r['commit_s']:>9.2f} {r['execute_s']:>10.2f} "
                 f"{e2e:>13.2f} {naive_txt:>9} {ratio:>7} {r['rss_mb']:>12.0f} "
-                f"{'—' if peak is None else f'{peak:.0f}':>20}"
+                f"{'—' if peak is None else f'{peak:.0f}':>15} {load:>11}"
             )
+            if name != "app now":
+                continue
             if naive_s:
                 ok = e2e <= naive_s
                 verdicts.append(
@@ -1689,13 +1480,20 @@ def print_summary(db: str, results: list[tuple[int, dict[str, dict[str, Any]]]])
                 verdicts.append(
                     f"{'PASS' if ok else 'FAIL'}  {name}, {n:,}: end-to-end {e2e:.2f} s < {TARGET_S:.0f} s"
                 )
+        if naive_s:
+            naive_name = "naive (order_by('?'))"
+            naive_load = f"{naive['load_before']:.1f}→{naive['load_after']:.1f}"
+            print(
+                f"{naive_name:30} {n:>11,} {'':>10} {'':>9} {'':>10} {naive_txt:>13} {'':>9} {'':>7} "
+                f"{naive.get('rss_mb', 0):>12.0f} {'—':>15} {naive_load:>11}"
+            )
     print(
-        "(end-to-end = draw_commit + draw_execute as timed (commit includes its own eligibility checks); preview = "
-        "what the task page computes, apart; naive = count() + order_by('?')[:k] + bulk_create per stratum; "
-        "ratio = end-to-end / naive; peak RSS = ru_maxrss of the child process that ran the path, right after it; "
-        "tracemalloc peak = the largest of preview/commit/execute, in a separate rolled-back pass; the prototypes "
-        "run inside a transaction that is rolled back, with the deferred FK checks forced by SET CONSTRAINTS ALL "
-        "IMMEDIATE, so only the final COMMIT's WAL flush is not in their figures)"
+        "(end-to-end = draw_commit + draw_execute as timed (the app's: committed, COMMITs included; before: rolled "
+        "back after forcing the deferred FK checks, so only its COMMITs' WAL flush is missing); preview = what the "
+        "task page computes, apart; naive = count() + order_by('?')[:k] + bulk_create per stratum into a table "
+        "without constraints; ratio = end-to-end / naive; peak RSS = ru_maxrss of the child process that ran the "
+        "path; tracemalloc = the largest of preview/commit/execute, in a separate rolled-back pass; load avg = "
+        "1-minute load average before → after, on 2 CPUs)"
     )
     for line in verdicts:
         print(line)
@@ -1724,7 +1522,7 @@ def run_size(db: str, n: int, data_dir: Path, skip: set[str], keep: bool) -> dic
     so an interrupted run can be resumed with --resume DIR."""
     reports: dict[str, dict[str, Any]] = {}
     for phase in PHASES:
-        if phase in skip or (phase in ("fixed", "indexed") and db != "postgres"):
+        if phase in skip or (phase == "before" and db != "postgres"):
             continue
         done = data_dir / f"{phase}.json"
         if done.exists():

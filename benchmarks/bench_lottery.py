@@ -144,8 +144,34 @@ def child_sharded(n: int, with_digest: bool = False) -> dict[str, Any]:
     }
 
 
-def child_team(n_entities: int, per_dept: list[int]) -> dict[str, Any]:
-    from shuangsuiji.lottery import Department, TeamInputs, draw_teams
+def child_file(n: int) -> dict[str, Any]:
+    """The draw as the app runs it: from a stored population.tsv, its digest first, then the file pass."""
+    import tempfile
+
+    from shuangsuiji.lottery import draw_objects_from_file
+
+    strata = committed_strata(n)
+    with tempfile.NamedTemporaryFile(suffix=".tsv") as fh:
+        it = stream(n)
+        while True:
+            chunk = list(islice(it, 4096))
+            if not chunk:
+                break
+            fh.write("".join(f"{a}\t{b}\n" for a, b in chunk).encode())
+        fh.flush()
+        digest = population_digest(n)
+        t0 = time.perf_counter()
+        d = draw_objects_from_file(SEED, fh.name, strata, population_sha256=digest)
+        seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "selected": len(d.selected),
+        "first": d.selected[0].key if d.selected else None,
+    }
+
+
+def child_team(n_entities: int, per_dept: list[int], processes: int = 1) -> dict[str, Any]:
+    from shuangsuiji.lottery import Department, TeamInputs, canonical_json, draw_teams
 
     depts = (
         Department("D1", "市场监管", 2, True),
@@ -164,8 +190,9 @@ def child_team(n_entities: int, per_dept: list[int]) -> dict[str, Any]:
     }
     inputs = TeamInputs(departments=depts, pool=pool, conflicts=conflicts)
     second: list[tuple[str, str]] = []
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    teams = draw_teams(SEED, entities, inputs, second_pass=second)
+    teams = draw_teams(SEED, entities, inputs, second_pass=second, processes=processes)
     seconds = time.perf_counter() - t0
     tickets = n_entities * sum(per_dept)
     # the floor: one SHA-256 per (entity, department, inspector) ticket, nothing else
@@ -186,6 +213,9 @@ def child_team(n_entities: int, per_dept: list[int]) -> dict[str, Any]:
         "tickets": tickets,
         "second_pass": len(second),
         "floor": floor,
+        "load": load,
+        "sha256": hashlib.sha256(canonical_json([t.to_json() for t in teams])).hexdigest(),
+        "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
 
 
@@ -205,7 +235,7 @@ def run_child(args: list[str]) -> dict[str, Any]:
 def child_main(args: list[str]) -> None:
     kind = args[0]
     if kind == "team":
-        result = child_team(int(args[1]), [int(x) for x in args[2].split(",")])
+        result = child_team(int(args[1]), [int(x) for x in args[2].split(",")], int(args[3]))
     else:
         n = int(args[1])
         runners: dict[str, Callable[[int], dict[str, Any]]] = {
@@ -213,6 +243,7 @@ def child_main(args: list[str]) -> None:
             "draw": child_draw,
             "sharded": child_sharded,
             "sharded+digest": lambda n: child_sharded(n, with_digest=True),
+            "file": child_file,
         }
         result = runners[kind](n)
     result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -240,36 +271,50 @@ def main() -> None:
     )
     ns = [n for n in (100_000, 1_000_000, 10_000_000) if n <= opts.max_n] or [opts.max_n]
     for n in ns:
+        load = os.getloadavg()[0]
         floor = run_child(["floor", str(n)])
         draw = run_child(["draw", str(n)])
         ratio = draw["seconds"] / floor["seconds"]
         print(
-            f"N={n:>10,}  selected {draw['selected']:>8,} ({draw['selected'] / n:.1%})\n"
+            f"N={n:>10,}  selected {draw['selected']:>8,} ({draw['selected'] / n:.1%})   load average {load:.2f}\n"
             f"  floor (1 SHA-256/key) {floor['seconds']:7.2f} s   {n / floor['seconds']:>11,.0f} keys/s"
             f"   peak RSS {mb(floor['maxrss_kb'])}\n"
             f"  draw (1 pass+digest)  {draw['seconds']:7.2f} s   {n / draw['seconds']:>11,.0f} tickets/s"
             f"   peak RSS {mb(draw['maxrss_kb'])}   = {ratio:.2f}x floor"
         )
+        fl = run_child(["file", str(n)])
+        print(
+            f"  draw from the file    {fl['seconds']:7.2f} s   {n / fl['seconds']:>11,.0f} tickets/s"
+            f"   peak RSS {mb(fl['maxrss_kb'])}   = {fl['seconds'] / floor['seconds']:.2f}x floor"
+            "   (population.tsv: digest, then the file pass, as run_draw does)"
+        )
         if not opts.no_sharded:
             sh = run_child(["sharded", str(n)])
             shd = run_child(["sharded+digest", str(n)])
-            assert shd["digest"] == draw["digest"] and sh["first"] == shd["first"]
+            assert shd["digest"] == draw["digest"] and sh["first"] == shd["first"] == fl["first"]
             print(
                 f"  sharded, 2 processes  {sh['seconds']:7.2f} s   {n / sh['seconds']:>11,.0f} tickets/s"
                 f"   peak RSS parent {mb(sh['maxrss_kb'])}, largest worker {mb(sh['children_maxrss_kb'])}"
                 f"   = {sh['seconds'] / floor['seconds']:.2f}x floor\n"
                 f"    + the population digest in a 3rd process meanwhile: {shd['seconds']:.2f} s"
             )
-    print(f"load average now {os.getloadavg()[0]:.2f}")
+        print(f"  load average now {os.getloadavg()[0]:.2f}")
     if not opts.no_team:
         for per_dept in ("500,500,500", "200,150,150"):
-            tm = run_child(["team", "10000", per_dept])
-            print(
-                f"team draw: 10,000 entities x 3 departments, pools {per_dept}: {tm['seconds']:.2f} s"
-                f"  ({tm['tickets']:,} team tickets, {tm['tickets'] / tm['seconds']:,.0f}/s; second pass "
-                f"{tm['second_pass']}x)   floor (1 SHA-256/ticket) {tm['floor']:.2f} s"
-                f" = {tm['seconds'] / tm['floor']:.2f}x floor   peak RSS {mb(tm['maxrss_kb'])}"
-            )
+            digests = set()
+            for processes in (1, 2):
+                tm = run_child(["team", "10000", per_dept, str(processes)])
+                digests.add(tm["sha256"])
+                print(
+                    f"team draw: 10,000 entities x 3 departments, pools {per_dept}, {processes} process(es): "
+                    f"{tm['seconds']:.2f} s  ({tm['tickets']:,} team tickets, {tm['tickets'] / tm['seconds']:,.0f}/s; "
+                    f"second pass {tm['second_pass']}x)   floor (1 SHA-256/ticket, 1 process) {tm['floor']:.2f} s"
+                    f" = {tm['seconds'] / tm['floor']:.2f}x floor   peak RSS {mb(tm['maxrss_kb'])}"
+                    + (f", workers {mb(tm['children_maxrss_kb'])}" if processes > 1 else "")
+                    + f"   load average {tm['load']:.2f}"
+                )
+            print(f"  the same teams with 1 and 2 processes: {len(digests) == 1}")
+    print(f"load average now {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,14 @@ Every step is one transaction with its audit event. The lottery itself is `shuan
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shuangsuiji import lottery
@@ -88,29 +89,40 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
         raise ValidationError("所属计划须先报联席办（或已公示）后才能抽取。")
     if not task.strata.exists():
         raise ValidationError("任务没有设置分层和比例。")
-    preview = eligibility.preview(task)
-    if preview.eligible == 0:
-        raise ValidationError("按当前范围没有可抽取的检查对象。")
-    if preview.below_minimum and not task.low_ratio_reason.strip():
-        raise ValidationError(f"总体抽查比例 {preview.overall_percent} 低于 2%（000），须填写理由。")
     teams = _team_spec(task)
     name = _population_name(task)
     target = Path(default_storage.path(name))
     target.parent.mkdir(parents=True, exist_ok=True)
     created_at = timezone.localtime().isoformat(timespec="seconds")
+    population = eligibility.population_pairs(task)
+    exclusions = eligibility.exclusion_pairs(task)
     try:
         files = lottery.build_commitment(
             task=task.ref,
             created_at=created_at,
-            population=eligibility.population_pairs(task),
+            population=population,
             strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
-            exclusions=eligibility.exclusion_pairs(task),
+            exclusions=exclusions,
             teams=teams,
             population_path=target,
         )
+        # The eligibility checks on what was just frozen (the commitment's strata), not on a second count:
+        # the same figures as the task page's preview, without another scan of the directory.
+        preview = eligibility.preview_from_sizes(task, {s.label: s.size for s in files.commitment.strata}, {})
+        if preview.eligible == 0:
+            raise ValidationError("按当前范围没有可抽取的检查对象。")
+        if preview.below_minimum and not task.low_ratio_reason.strip():
+            raise ValidationError(f"总体抽查比例 {preview.overall_percent} 低于 2%（000），须填写理由。")
     except lottery.LotteryError as error:
+        target.unlink(missing_ok=True)
         raise _lottery_error(error) from error
-    population_size = sum(s.size for s in files.commitment.strata)
+    except ValidationError:
+        target.unlink(missing_ok=True)
+        raise
+    finally:  # a stream left early (an invalid population) ends its fetch thread now, in this transaction
+        population.close()
+        exclusions.close()
+    population_size = preview.eligible
     draw = Draw.objects.create(
         task=task,
         commitment_json=files.commitment_json.decode(),
@@ -190,10 +202,100 @@ def _stored_team_inputs(draw: Draw, commitment: lottery.Commitment) -> lottery.T
     )
 
 
+def _draw_processes(population_size: int) -> int:
+    """Worker processes for the object draw: 2 for big populations (the lottery shards population.tsv and
+    merges per-stratum top-k: the same answer), 1 below the threshold, where forking costs more than it saves.
+
+    (The team draw can also compute its tickets in 2 worker processes — the same teams — but that pays only
+    on idle cores: it is off unless SHUANGSUIJI_TEAM_DRAW_PROCESSES says otherwise; docs/lottery.md.)"""
+    threshold = int(getattr(settings, "SHUANGSUIJI_DRAW_PARALLEL_THRESHOLD", 2_000_000))
+    return 2 if population_size >= threshold else 1
+
+
+def _store_selections(draw: Draw, selected: Sequence[lottery.Selected]) -> None:
+    """The drawn entities as DrawSelection rows (rank = ticket order), each with its entity (key = its USCC,
+    else its registration number).
+
+    On PostgreSQL, set-based: COPY into a temporary table, then one INSERT … SELECT joining the entities by
+    key, in entity-id order (so the index insertions and the deferred foreign-key checks walk the entity
+    table in order) — instead of a model instance per entity and per selection (benchmarks/bench_draw.py, P6).
+    """
+    if not selected:
+        return
+    if connection.vendor != "postgresql":
+        keys = [s.key for s in selected]
+        entities = dict(Entity.objects.filter(uscc__in=keys).values_list("uscc", "pk"))
+        entities.update(Entity.objects.filter(reg_no__in=keys, uscc=None).values_list("reg_no", "pk"))
+        absent = [s.key for s in selected if s.key not in entities]
+        if absent:
+            raise _missing_entities(absent)
+        DrawSelection.objects.bulk_create(
+            [
+                DrawSelection(
+                    draw=draw,
+                    rank=rank,
+                    entity_id=entities[s.key],
+                    key=s.key,
+                    stratum=s.stratum,
+                    ticket=s.ticket.hex(),
+                )
+                for rank, s in enumerate(selected, start=1)
+            ],
+            batch_size=2000,
+        )
+        return
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute(
+            "CREATE TEMPORARY TABLE ssj_drawn (rank integer, key text, stratum text, ticket text) ON COMMIT DROP"
+        )
+        with raw.copy("COPY ssj_drawn (rank, key, stratum, ticket) FROM STDIN") as copy:
+            for rank, s in enumerate(selected, start=1):
+                copy.write_row((rank, s.key, s.stratum, s.ticket.hex()))
+        raw.execute("ANALYZE ssj_drawn")
+        inserted = 0
+        for join in _SELECTION_JOINS:
+            raw.execute(_INSERT_SELECTIONS + join, [draw.pk])
+            inserted += raw.rowcount
+        missing: list[str] = []
+        if inserted != len(selected):
+            raw.execute(_MISSING_SELECTIONS, [draw.pk])
+            missing = [row[0] for row in raw.fetchall()]
+        raw.execute("DROP TABLE ssj_drawn")
+    if missing:
+        raise _missing_entities(missing)
+
+
+_INSERT_SELECTIONS = (
+    "INSERT INTO draws_drawselection (draw_id, rank, entity_id, key, stratum, ticket) "
+    "SELECT %s, d.rank, e.id, d.key, d.stratum, d.ticket FROM ssj_drawn d JOIN directory_entity e ON "
+)
+_SELECTION_JOINS = (
+    "e.uscc = d.key ORDER BY e.id",
+    "e.reg_no = d.key AND e.uscc IS NULL "
+    "WHERE NOT EXISTS (SELECT 1 FROM directory_entity u WHERE u.uscc = d.key) ORDER BY e.id",
+)
+_MISSING_SELECTIONS = (
+    "SELECT d.key FROM ssj_drawn d WHERE NOT EXISTS "
+    "(SELECT 1 FROM draws_drawselection s WHERE s.draw_id = %s AND s.rank = d.rank) ORDER BY d.rank LIMIT 5"
+)
+
+
+def _missing_entities(keys: Sequence[str]) -> ValidationError:
+    return ValidationError(
+        f"抽中的检查对象 {'、'.join(keys[:5])} 在名录库中已找不到（承诺后被删除或改了代码），无法保存抽取结果。"
+    )
+
+
 def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = "", ip: str = "") -> Draw:
     """Run the draw once. Refused if the task was already drawn, also when requests race (row lock)."""
     with transaction.atomic():
-        locked = Draw.objects.select_for_update(of=("self",)).select_related("task").get(pk=draw.pk)
+        locked = (
+            Draw.objects.select_for_update(of=("self",))
+            .select_related("task")
+            .defer("exclusions_tsv")  # not needed to draw; megabytes for a big population
+            .get(pk=draw.pk)
+        )
         if locked.state != Draw.State.COMMITTED:
             raise ValidationError("此任务已经抽取，抽取结果一经产生不得更改（004 第十五条）。")
         try:
@@ -204,28 +306,15 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
                 population=population_path(locked),
                 pool_tsv=locked.pool_tsv.encode(),
                 conflicts_tsv=locked.conflicts_tsv.encode(),
+                processes=_draw_processes(locked.population_size),
+                team_processes=int(getattr(settings, "SHUANGSUIJI_TEAM_DRAW_PROCESSES", 1)),
             )
         except lottery.LotteryError as error:
             raise _lottery_error(error) from error
-        keys = [s.key for s in outcome.objects.selected]
-        entities = {e.draw_key: e for e in Entity.objects.filter(uscc__in=keys)}
-        entities.update({e.draw_key: e for e in Entity.objects.filter(reg_no__in=keys)})
-        selections = DrawSelection.objects.bulk_create(
-            [
-                DrawSelection(
-                    draw=locked,
-                    rank=rank,
-                    entity=entities[s.key],
-                    key=s.key,
-                    stratum=s.stratum,
-                    ticket=s.ticket.hex(),
-                )
-                for rank, s in enumerate(outcome.objects.selected, start=1)
-            ],
-            batch_size=2000,
-        )
+        selected = outcome.objects.selected
+        _store_selections(locked, selected)
         if outcome.teams is not None:
-            by_key = {s.key: s for s in selections}
+            by_key = dict(DrawSelection.objects.filter(draw=locked).values_list("key", "pk"))
             certs = {m.inspector for t in outcome.teams for m in t.members}
             inspectors = {i.cert_no: i for i in Inspector.objects.filter(cert_no__in=certs)}
             departments = {
@@ -240,7 +329,7 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
                     seats.append(
                         TeamMember(
                             draw=locked,
-                            selection=by_key[team.entity],
+                            selection_id=by_key[team.entity],
                             department=departments[member.department],
                             inspector=inspectors[member.inspector],
                             position=counters[member.department],
@@ -255,7 +344,19 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
         locked.result_json = outcome.result_json().decode()
         locked.drawn_by = actor
         locked.drawn_at = timezone.now()
-        locked.save()
+        # Only what the draw sets: the commitment's big texts (exclusions.tsv, at 10^7 entities ~40 MB) stay
+        # where they are instead of being sent, compressed and written again.
+        locked.save(
+            update_fields=[
+                "state",
+                "ceremony_entropy",
+                "ceremony_place",
+                "seed_hex",
+                "result_json",
+                "drawn_by",
+                "drawn_at",
+            ]
+        )
         task = locked.task
         task.state = Task.State.DRAWN
         task.save(update_fields=["state"])
@@ -264,10 +365,10 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
             action="draw.execute",
             obj=locked,
             ip=ip,
-            summary=f"{task.ref} 随机抽取完成：{len(selections)} 个检查对象",
+            summary=f"{task.ref} 随机抽取完成：{len(selected)} 个检查对象",
             detail={
                 "seed": locked.seed_hex,
-                "selected": len(selections),
+                "selected": len(selected),
                 "entropy": outcome.ceremony_entropy,
             },
         )

@@ -75,10 +75,12 @@ def run_draw(
     pool_tsv: bytes = b"",
     conflicts_tsv: bytes = b"",
     processes: int = 1,
+    team_processes: int | None = None,
 ) -> DrawOutcome:
     """Draw against a stored commitment. Everything is checked against it before anything is returned:
     the nonce, the population (digest and sizes), the pool and the conflicts. ``population`` is the stored
-    population.tsv (bytes or a path: a path allows ``processes`` > 1) or its sorted (label, key) pairs."""
+    population.tsv (bytes or a path: a path allows ``processes`` > 1) or its sorted (label, key) pairs.
+    ``team_processes`` (default: ``processes``) is for the team draw, which uses them only when it is big."""
     commitment = parse_commitment(commitment_json)
     digest = sha256_hex(commitment_json)
     if sha256_hex(server_nonce) != commitment.nonce_sha256:
@@ -111,7 +113,12 @@ def run_draw(
     teams: tuple[Team, ...] | None = None
     ledger: TeamLedger | None = None
     if inputs is not None:
-        teams = draw_teams(seed, [s.key for s in objects.selected], inputs)
+        teams = draw_teams(
+            seed,
+            [s.key for s in objects.selected],
+            inputs,
+            processes=processes if team_processes is None else team_processes,
+        )
         ledger = TeamLedger(seed, teams, inputs)
     return DrawOutcome(
         commitment=commitment,

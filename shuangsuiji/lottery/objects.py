@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, pairwise
-from typing import Any
+from itertools import compress, islice, pairwise
+from operator import lt
+from typing import IO, Any, cast
 
 from .commitment import Stratum
 from .encoding import PathLike, iter_tsv_pairs
 from .errors import IntegrityError, InvalidInputError
-from .population import ChunkHook, gc_paused, scan_population
+from .population import CHUNK, ChunkHook, gc_paused, scan_population
 
 OBJ = b"obj\x00"
 
@@ -180,6 +182,88 @@ def merge_shards(shards: Iterable[ShardDraw], strata: Sequence[Stratum]) -> Obje
     return ObjectDraw(selected=ordered, population_sha256=None, sizes=sizes)
 
 
+class _NotFast(Exception):
+    """The bytes are not a well-formed sorted population.tsv: leave it to the validating scan and its error."""
+
+
+_FAST_BLOCK = 1 << 22
+
+
+def _shard_from_sorted_tsv(seed: bytes, read: Callable[[int], bytes], strata: Sequence[Stratum]) -> ShardDraw:
+    """``draw_shard`` over population.tsv bytes whose digest matched the commitment (so they are the
+    population validated when the commitment was built), without the per-line (label, key) pairs.
+
+    Lines are split per block; a stratum's lines are one contiguous run (the lines are sorted), found by
+    bisection, and its keys are cut out of the joined run in C. What the grouping relies on is checked
+    (sorted lines, one TAB per line, non-empty keys, no CR or NUL, known labels, a final LF); anything else
+    raises _NotFast. UTF-8 and NFC are what the digest vouches for.
+    """
+    _check_seed(seed)
+    quotas = {s.label: s.quota for s in strata}
+    tops: dict[str, _TopK] = {}
+    hook = _ticket_hook(seed, tops, quotas)
+    packed: dict[str, tuple[bytes, bytes]] = {}
+    sizes: dict[str, int] = {}
+    labels: dict[bytes, str] = {}
+    current: str | None = None
+    previous = b""
+    rest = b""
+    with gc_paused():
+        while True:
+            block = read(_FAST_BLOCK)
+            if not block:
+                break
+            data = rest + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1 :]
+            data = data[:cut]
+            if b"\r" in data or b"\x00" in data:
+                raise _NotFast
+            lines = data.split(b"\n")
+            if not previous < lines[0] or not all(map(lt, lines, islice(lines, 1, None))):
+                raise _NotFast
+            previous = lines[-1]
+            i, n = 0, len(lines)
+            while i < n:
+                tab = lines[i].find(b"\t")
+                if tab <= 0:
+                    raise _NotFast
+                prefix = lines[i][: tab + 1]
+                j = bisect_left(lines, prefix + b"\xff", i)  # keys are UTF-8: no 0xff byte
+                if j == i:
+                    raise _NotFast  # a 0xff byte: not UTF-8
+                run = b"\n".join(lines[i:j])
+                if run.count(b"\t") != j - i or b"\t\n" in run or run.endswith(b"\t"):
+                    raise _NotFast  # a second TAB, or an empty key
+                keys = run[tab + 1 :].split(b"\n" + prefix)
+                label = labels.get(prefix[:-1])
+                if label is None:
+                    label = labels[prefix[:-1]] = prefix[:-1].decode("utf-8")
+                    if label not in quotas or label in sizes:
+                        raise _NotFast
+                if label != current:
+                    if current is not None:
+                        top = tops.pop(current, None)
+                        if top is not None:
+                            packed[current] = _pack(top.result())
+                    current = label
+                    sizes[label] = 0
+                sizes[label] += len(keys)
+                for a in range(0, len(keys), CHUNK):
+                    hook(label, keys[a : a + CHUNK])
+                i = j
+        if rest:
+            raise _NotFast
+        if current is not None:
+            top = tops.pop(current, None)
+            if top is not None:
+                packed[current] = _pack(top.result())
+    return ShardDraw(tops=packed, sizes=sizes)
+
+
 def _check_sizes(sizes: Mapping[str, int], strata: Sequence[Stratum]) -> None:
     for s in strata:
         if sizes.get(s.label, 0) != s.size:
@@ -234,6 +318,13 @@ PopulationSource = Callable[[], Iterable[tuple[str, str]]]
 
 def _shard_worker(args: tuple[bytes, PopulationSource, Sequence[Stratum]]) -> ShardDraw:
     seed, source, strata = args
+    if isinstance(source, TsvFileRange):
+        try:
+            with open(source.path, "rb") as fh:
+                fh.seek(source.start)
+                return _shard_from_sorted_tsv(seed, _RangeReader(fh, source.end - source.start).read, strata)
+        except _NotFast:
+            pass  # the validating scan below says what is wrong
     return draw_shard(seed, source(), strata)
 
 
@@ -271,11 +362,24 @@ class TsvFileRange:
     start: int
     end: int
 
-    def __call__(self) -> Iterable[tuple[str, str]]:
+    def __call__(self) -> Iterator[tuple[str, str]]:
         with open(self.path, "rb") as fh:
             fh.seek(self.start)
-            data = fh.read(self.end - self.start)
-        return iter_tsv_pairs(data)
+            yield from iter_tsv_pairs(cast(IO[bytes], _RangeReader(fh, self.end - self.start)))
+
+
+class _RangeReader:
+    """The next ``size`` bytes of a file, read block by block: a shard worker's memory follows its blocks, not
+    the size of its range."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self._fh = fh
+        self._left = size
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(self._left if size < 0 else min(size, self._left)) if self._left > 0 else b""
+        self._left = self._left - len(data) if data else 0
+        return data
 
 
 def split_tsv_file(path: PathLike, parts: int) -> list[TsvFileRange]:
@@ -316,7 +420,19 @@ def draw_objects_from_file(
     """
     path = os.fspath(path)
     if processes <= 1:
-        return draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=population_sha256)
+        _check_seed(seed)
+        if _file_digest(path) != population_sha256:
+            raise IntegrityError(
+                "检查对象名录与承诺的 population_sha256 不符（名录在承诺后被改动）",
+                "the population does not match population_sha256 of the commitment (changed after the commitment)",
+            )
+        try:
+            with open(path, "rb") as fh:
+                shard = _shard_from_sorted_tsv(seed, fh.read, strata)
+        except _NotFast:
+            return draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=population_sha256)
+        merged = merge_shards([shard], strata)
+        return ObjectDraw(selected=merged.selected, population_sha256=population_sha256, sizes=merged.sizes)
     _check_seed(seed)
     ranges = split_tsv_file(path, processes)
     jobs = [(seed, r, strata) for r in ranges]

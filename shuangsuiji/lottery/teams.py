@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from .commitment import Department, TeamInputs
@@ -98,6 +101,11 @@ def _base(seed: bytes, entity: str, department: str) -> Any:
 
 
 def _tickets(base: Any, keys: Sequence[bytes]) -> list[bytes]:
+    """SHA-256(prefix + key) for each key, from the prefix's hash state ``base``.
+
+    A plain loop: each state is copied, fed and finished before the next (measured faster than C-level
+    ``map`` pipelines, which keep every state alive at once, or than hashing prefix + key from scratch).
+    """
     copy = base.copy
     out: list[bytes] = []
     append = out.append
@@ -140,16 +148,83 @@ def ranking(seed: bytes, inputs: TeamInputs, entity: str, department: str) -> li
 
 
 class _DeptState:
-    __slots__ = ("cap", "dept", "elig_keys", "elig_names", "load", "pool_keys", "pool_names")
+    __slots__ = (
+        "cap",
+        "code_bytes",
+        "dept",
+        "elig_keys",
+        "elig_mask",
+        "elig_names",
+        "index",
+        "load",
+        "pool_keys",
+        "pool_names",
+    )
 
     def __init__(self, dept: Department, pool: Sequence[str], n_entities: int) -> None:
         self.dept = dept
+        self.code_bytes = dept.code.encode()
         self.pool_names = list(pool)
         self.pool_keys = [n.encode() for n in pool]
         self.cap = -(-n_entities * dept.per_object // len(pool)) if pool else 0
         self.load = dict.fromkeys(pool, 0)
         self.elig_names = list(self.pool_names)
         self.elig_keys = list(self.pool_keys)
+        # For the precomputed path: position in the pool, and 1 while below the cap.
+        self.index = {n: i for i, n in enumerate(self.pool_names)}
+        self.elig_mask = bytearray(b"\x01") * len(self.pool_names)
+
+    def take(self, names: Iterable[str]) -> None:
+        for name in names:
+            load = self.load[name] + 1
+            self.load[name] = load
+            if load == self.cap:
+                i = self.elig_names.index(name)
+                del self.elig_names[i]
+                del self.elig_keys[i]
+                self.elig_mask[self.index[name]] = 0
+
+
+def _take_exact(
+    st: _DeptState,
+    base: Any,
+    entity: str,
+    conflicts: frozenset[str] | None,
+    second_pass: list[tuple[str, str]] | None,
+) -> list[tuple[bytes, bytes, str]]:
+    """§6 for one (entity, department), computing the tickets it needs: (ticket, key bytes, name) in ranking
+    order. The first pass ranks only the candidates below the cap; the second, if needed, the others."""
+    d = st.dept
+    need = d.per_object
+    names, keys = st.elig_names, st.elig_keys
+    if conflicts:
+        pairs = [(n, k) for n, k in zip(names, keys, strict=True) if n not in conflicts]
+        names, keys = [n for n, _ in pairs], [k for _, k in pairs]
+    taken = _smallest(base, names, keys, need)
+    if len(taken) < need:
+        if second_pass is not None:
+            second_pass.append((entity, d.code))
+        chosen = {n for _, _, n in taken}
+        rest = [
+            (n, k)
+            for n, k in zip(st.pool_names, st.pool_keys, strict=True)
+            if n not in chosen and not (conflicts and n in conflicts)
+        ]
+        taken += _smallest(base, [n for n, _ in rest], [k for _, k in rest], need - len(taken))
+        if len(taken) < need:
+            available = sum(1 for n in st.pool_names if not (conflicts and n in conflicts))
+            raise TeamShortageError(entity, d.code, need, available)
+        taken.sort()
+    return taken
+
+
+def _members(st: _DeptState, names: Sequence[str]) -> list[Member]:
+    lead_now = st.dept.lead
+    out = []
+    for name in names:
+        out.append(Member(st.dept.code, name, lead_now))
+        lead_now = False
+    return out
 
 
 def draw_teams(
@@ -158,15 +233,21 @@ def draw_teams(
     inputs: TeamInputs,
     *,
     second_pass: list[tuple[str, str]] | None = None,
+    processes: int = 1,
 ) -> tuple[Team, ...]:
     """Draw one team per selected entity, in selected order (§6).
 
     Raises ``TeamShortageError`` naming the entity and department when even the second pass falls short.
     ``second_pass``, when given, receives the (entity, department) pairs where the caps had to be ignored.
+    With ``processes`` > 1 and a big draw, worker processes compute the tickets ahead (they do not depend on
+    the loads) and this process walks the rankings: the same teams (see ``_draw_teams_precomputed``).
     """
     if not isinstance(seed, bytes) or len(seed) != 32:
         raise InvalidInputError("种子应为 32 字节", "the seed must be 32 bytes")
     states = [_DeptState(d, inputs.pool.get(d.code, ()), len(entities)) for d in inputs.departments]
+    tickets = len(entities) * sum(len(st.pool_names) for st in states)
+    if processes > 1 and tickets >= PARALLEL_MIN_TICKETS and len(entities) >= 2 * _CHUNK_ENTITIES:
+        return _draw_teams_precomputed(seed, entities, inputs, states, second_pass, processes)
     prefix = seed + TEAM
     teams: list[Team] = []
     for entity in entities:
@@ -174,40 +255,114 @@ def draw_teams(
         conflicts = inputs.conflicts.get(entity)
         members: list[Member] = []
         for st in states:
-            d = st.dept
-            need = d.per_object
-            base = hashlib.sha256(head + d.code.encode() + b"\x00")
-            names, keys = st.elig_names, st.elig_keys
-            if conflicts:
-                pairs = [(n, k) for n, k in zip(names, keys, strict=True) if n not in conflicts]
-                names, keys = [n for n, _ in pairs], [k for _, k in pairs]
-            taken = _smallest(base, names, keys, need)
-            if len(taken) < need:
-                if second_pass is not None:
-                    second_pass.append((entity, d.code))
-                chosen = {n for _, _, n in taken}
-                rest = [
-                    (n, k)
-                    for n, k in zip(st.pool_names, st.pool_keys, strict=True)
-                    if n not in chosen and not (conflicts and n in conflicts)
-                ]
-                taken += _smallest(base, [n for n, _ in rest], [k for _, k in rest], need - len(taken))
-                if len(taken) < need:
-                    available = sum(1 for n in st.pool_names if not (conflicts and n in conflicts))
-                    raise TeamShortageError(entity, d.code, need, available)
-                taken.sort()
-            for _, _, name in taken:
-                load = st.load[name] + 1
-                st.load[name] = load
-                if load == st.cap:
-                    i = st.elig_names.index(name)
-                    del st.elig_names[i]
-                    del st.elig_keys[i]
-            lead_now = d.lead
-            for _, _, name in taken:
-                members.append(Member(d.code, name, lead_now))
-                lead_now = False
+            base = hashlib.sha256(head + st.code_bytes + b"\x00")
+            names = [name for _, _, name in _take_exact(st, base, entity, conflicts, second_pass)]
+            st.take(names)
+            members += _members(st, names)
         teams.append(Team(entity, tuple(members)))
+    return tuple(teams)
+
+
+# ---------------------------------------------------------------------------------- precomputed tickets
+#
+# A team ticket does not depend on the loads; only the walk does. So worker processes compute the tickets of
+# every (entity, department) ahead, in chunks of entities, while this process walks the rankings in selected
+# order. A worker does not send the 500 tickets of a department, only the head of its ranking: the pool
+# positions of the members whose ticket is below a threshold (its first 4 bytes below 2^32 · 16 / pool size,
+# so about 16 members), sorted by ticket. Every member outside the head has a larger ticket than every member
+# in it, so the head is exactly the start of the ranking. The walk takes the first candidates of the head
+# that are below the cap and not in conflict; if the head runs out first (about 1 in 100 at 500 per
+# department, mostly near the end of the draw when the caps bind), that (entity, department) is done here
+# the single-process way, tickets and all. Either way the teams are those of the single-process draw.
+
+PARALLEL_MIN_TICKETS = 400_000  # below this, starting the workers costs more than it saves
+HEAD_EXPECTED = 16  # expected length of a ranking head
+_CHUNK_ENTITIES = 64
+_worker_state: dict[str, Any] = {}
+
+
+def _worker_init(seed: bytes, departments: list[tuple[bytes, list[bytes]]], head_expected: int) -> None:
+    _worker_state["args"] = (seed + TEAM, departments, head_expected)
+
+
+def _worker_heads(entities: list[str]) -> list[array[int]]:
+    prefix, departments, head_expected = _worker_state["args"]
+    return _heads(prefix, departments, head_expected, entities)
+
+
+def _heads(
+    prefix: bytes, departments: list[tuple[bytes, list[bytes]]], head_expected: int, entities: list[str]
+) -> list[array[int]]:
+    """For each entity, for each department: the head of the ranking of the whole pool (positions)."""
+    bounds = [  # ticket < bound (4 bytes) ⟺ the ticket's first 4 bytes are below 2^32 · head_expected / n
+        (-(-(head_expected << 32) // len(keys))).to_bytes(4, "big")
+        if head_expected < len(keys)
+        else _ABOVE_ANY_TICKET
+        for _, keys in departments
+    ]
+    out: list[array[int]] = []
+    for entity in entities:
+        head = prefix + entity.encode() + b"\x00"
+        for (code, keys), bound in zip(departments, bounds, strict=True):
+            tickets = _tickets(hashlib.sha256(head + code + b"\x00"), keys)
+            below = list(compress(range(len(keys)), map(bound.__gt__, tickets)))
+            below.sort(key=lambda i: (tickets[i], i))  # i: the tie rule of `_smallest` (the earlier member)
+            out.append(array("I", below))
+    return out
+
+
+def _take_head(st: _DeptState, ranked_head: array[int], conflicts: frozenset[str] | None) -> list[str] | None:
+    """The first pass of ``_take_exact`` from the head of the ranking, or None when the head is too short."""
+    need = st.dept.per_object
+    mask = st.elig_mask
+    names = st.pool_names
+    taken: list[str] = []
+    for i in ranked_head:
+        if mask[i]:
+            name = names[i]
+            if not (conflicts and name in conflicts):
+                taken.append(name)
+                if len(taken) == need:
+                    return taken
+    return None
+
+
+def _draw_teams_precomputed(
+    seed: bytes,
+    entities: Sequence[str],
+    inputs: TeamInputs,
+    states: list[_DeptState],
+    second_pass: list[tuple[str, str]] | None,
+    processes: int,
+) -> tuple[Team, ...]:
+    from .objects import _pool_context
+
+    chunks = [list(entities[i : i + _CHUNK_ENTITIES]) for i in range(0, len(entities), _CHUNK_ENTITIES)]
+    departments = [(st.code_bytes, st.pool_keys) for st in states]
+    prefix = seed + TEAM
+    teams: list[Team] = []
+    with ExitStack() as stack:
+        if processes > 1:
+            pool = stack.enter_context(
+                _pool_context().Pool(processes, _worker_init, (seed, departments, HEAD_EXPECTED))
+            )
+            results: Iterable[list[array[int]]] = pool.imap(_worker_heads, chunks)
+        else:  # the same walk over heads computed here (for tests)
+            results = (_heads(prefix, departments, HEAD_EXPECTED, chunk) for chunk in chunks)
+        for chunk, heads in zip(chunks, results, strict=True):
+            k = 0
+            for entity in chunk:
+                conflicts = inputs.conflicts.get(entity)
+                members: list[Member] = []
+                for st in states:
+                    names = _take_head(st, heads[k], conflicts)
+                    k += 1
+                    if names is None:
+                        base = hashlib.sha256(prefix + entity.encode() + b"\x00" + st.code_bytes + b"\x00")
+                        names = [n for _, _, n in _take_exact(st, base, entity, conflicts, second_pass)]
+                    st.take(names)
+                    members += _members(st, names)
+                teams.append(Team(entity, tuple(members)))
     return tuple(teams)
 
 

@@ -1,0 +1,161 @@
+"""The population as plain filters, the one-scan preview and the set-based storage of the selection give what
+the straightforward forms give (benchmarks/bench_draw.py measures the speed; these check the answers)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from shuangsuiji import lottery
+from shuangsuiji.catalog.models import InspectionItem
+from shuangsuiji.directory.models import Entity, Status
+from shuangsuiji.draws import eligibility, services
+from shuangsuiji.draws.models import Draw, DrawSelection
+from shuangsuiji.draws.tests.test_ceremony import make_joint_task
+from shuangsuiji.planning import services as planning
+
+pytestmark = pytest.mark.django_db
+
+REASON_OF_STATUS = {
+    Status.DEREGISTERED: "deregistered",
+    Status.REVOKED: "revoked",
+    Status.MOVED_OUT: "moved-out",
+    Status.SUSPENDED: "suspended",
+}
+
+
+def expected_split(task: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The population and the exclusions computed the plain way: entity by entity, in Python."""
+    earlier = DrawSelection.objects.filter(draw__task__plan__year=task.plan.year).exclude(draw__task=task)
+    same_item = set(
+        earlier.filter(draw__task__items__in=task.items.all()).values_list("entity_id", flat=True)
+    )
+    joint_draws: Counter[int] = Counter()
+    if task.is_joint:
+        joint_draws.update(
+            entity
+            for entity, _ in set(
+                earlier.filter(draw__task__plan__kind__in=["joint", "temporary"]).values_list(
+                    "entity_id", "draw_id"
+                )
+            )
+        )
+    population: list[tuple[str, str]] = []
+    exclusions: dict[str, str] = {}
+    for e in eligibility.scope(task).annotate(stratum=eligibility.label_expression(task.stratification)):
+        if e.status in REASON_OF_STATUS:
+            exclusions[e.draw_key] = REASON_OF_STATUS[e.status]
+        elif e.pk in same_item:
+            exclusions[e.draw_key] = "inspected-this-year"
+        elif joint_draws[e.pk] >= eligibility.JOINT_CAP:
+            exclusions[e.draw_key] = "joint-cap"
+        else:
+            population.append((e.stratum, e.draw_key))
+    population.sort(key=lambda pair: (pair[0].encode(), pair[1].encode()))
+    return population, exclusions
+
+
+def joint_draw(cast: Any, items: str, rate_bp: int) -> set[str]:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    task.items.set(InspectionItem.objects.filter(code=items))
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": rate_bp})
+    draw = services.draw_commit(actor=manager, task=task)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="")
+    return set(draw.selections.values_list("key", flat=True))
+
+
+@pytest.mark.parametrize("stratification", ["industry", "credit_fire", "none"])
+def test_the_population_is_the_scope_minus_every_exclusion_in_byte_order(
+    cast: Any, stratification: str
+) -> None:
+    joint_draw(cast, "SC-02", 10000)  # everyone once,
+    joint_draw(cast, "XF-02", 5000)  # half of them twice: the joint cap,
+    joint_draw(cast, "SC-01", 2000)  # and some of each for the same item as the task: inspected this year
+    task = make_joint_task(cast, stratification=stratification)
+    task.items.set(InspectionItem.objects.filter(code="SC-01"))
+    population, exclusions = expected_split(task)
+    assert list(eligibility.population_pairs(task)) == population
+    assert dict(eligibility.exclusion_pairs(task)) == exclusions
+    assert population and set(exclusions.values()) >= {"inspected-this-year", "joint-cap", "deregistered"}
+
+
+def test_the_preview_counts_what_the_population_and_the_exclusions_hold(cast: Any) -> None:
+    joint_draw(cast, "SC-02", 10000)
+    joint_draw(cast, "XF-02", 3000)
+    task = make_joint_task(cast, stratification="industry")
+    preview = eligibility.preview(task)
+    sizes = Counter(label for label, _ in eligibility.population_pairs(task))
+    assert {row["label"]: row["size"] for row in preview.strata} == {
+        s.label: sizes.get(s.label, 0) for s in task.strata.all()
+    }
+    reasons = Counter(reason for _, reason in eligibility.exclusion_pairs(task))
+    assert preview.excluded == {eligibility.EXCLUSION_REASONS[k]: n for k, n in sorted(reasons.items())}
+    assert preview.eligible == sum(sizes.values())
+
+
+def test_every_drawn_entity_is_stored_with_its_entity_in_ticket_order(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    model = Entity.objects.filter(pk__in=eligibility.scope(task).values("pk")).first()
+    assert model is not None
+    no_uscc = Entity.objects.create(  # an individual business with a registration number only
+        name="偃师区老王面馆",
+        uscc=None,
+        reg_no="410381600012345",
+        legal_representative="王某",
+        address="偃师区商城路1号",
+        registration_authority=model.registration_authority,
+        jurisdiction=model.jurisdiction,
+        industry="餐饮服务",
+    )
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 10000})
+    draw = services.draw_commit(actor=manager, task=task)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="4 2")
+    outcome = lottery.parse_result(draw.result_json.encode())
+    rows = list(draw.selections.order_by("rank").select_related("entity"))
+    assert [(r.rank, r.key, r.stratum, r.ticket) for r in rows] == [
+        (rank, s.key, s.stratum, s.ticket.hex()) for rank, s in enumerate(outcome.selected, start=1)
+    ]
+    assert all(r.entity.draw_key == r.key for r in rows)
+    assert no_uscc.pk in {r.entity_id for r in rows}
+    assert len(rows) == draw.population_size
+
+
+def test_a_drawn_entity_gone_from_the_directory_is_refused_and_nothing_is_stored(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 10000})
+    draw = services.draw_commit(actor=manager, task=task)
+    key = next(key for _, key in lottery.iter_tsv_pairs(services.population_path(draw)))
+    Entity.objects.filter(uscc=key).update(uscc="91410381MA00000000")  # re-coded after the commitment
+    with pytest.raises(ValidationError, match="已找不到"):
+        services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
+    assert Draw.objects.get(pk=draw.pk).state == Draw.State.COMMITTED
+    assert not DrawSelection.objects.filter(draw=draw).exists()
+
+
+def test_a_refused_commitment_leaves_no_population_file(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 100})
+    with pytest.raises(ValidationError, match="低于 2%"):
+        services.draw_commit(actor=manager, task=task)
+    from django.core.files.storage import default_storage
+
+    assert not Path(default_storage.path(f"draws/task-{task.pk}/population.tsv")).exists()
+    assert not Draw.objects.filter(task=task).exists()
+
+
+def test_a_population_stream_closed_early_leaves_the_connection_usable(cast: Any) -> None:
+    task = make_joint_task(cast, stratification="none")
+    whole = list(eligibility.population_pairs(task))
+    stream = eligibility.population_pairs(task, chunk_size=2)  # on PostgreSQL: a fetch thread, queue full
+    assert [next(stream) for _ in range(5)] == whole[:5]
+    stream.close()
+    assert list(eligibility.population_pairs(task, chunk_size=7)) == whole
+    assert Entity.objects.count() >= len(whole)
