@@ -56,7 +56,8 @@ def join_team(user: Any, part: RecordPart) -> None:
         selection_id=part.record.selection_id, department_id=part.department_id, active=True
     ).first()
     assert seat is not None
-    TeamMember.objects.filter(inspector=user.inspector).delete()
+    # the lottery may already have put this inspector on the team: keep that seat, drop the others
+    TeamMember.objects.filter(inspector=user.inspector).exclude(pk=seat.pk).delete()
     seat.inspector = user.inspector
     seat.save(update_fields=["inspector"])
 
