@@ -324,6 +324,7 @@ MATRIX: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], Any]] =
     "draws:bundle": ("draws.bundle", lambda o: {"pk": o["drawn"].pk}, _bundle),
     "catalog:item_list_publish": ("catalog.edit", lambda o: {}, _post_only),
     "oversight:dashboard": ("oversight.view", lambda o: {}, ALWAYS),
+    "oversight:refresh": ("oversight.view", lambda o: {}, _post_only),
     "oversight:table_export": (
         "oversight.view",
         lambda o: {"key": "progress_departments", "fmt": "csv"},

@@ -6,7 +6,7 @@ import io
 from datetime import date
 from typing import Any
 
-from shuangsuiji.oversight.statistics import Table
+from shuangsuiji.oversight.statistics import Table, percent
 
 # Fonts that carry Chinese, in the order they are tried, for the charts drawn into the Word report.
 CJK_FONTS = (
@@ -61,6 +61,25 @@ def bar_chart_png(table: Table, width: int = 1200) -> bytes | None:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def summary_intro(year: int, tables: list[Table]) -> list[str]:
+    """The summary's opening paragraphs, from the dashboard's tables (by their keys)."""
+    by_key = {t.key: t for t in tables}
+    progress = by_key["progress_departments"].rows
+    drawn = sum(r[1] for r in progress)
+    published = sum(r[4] for r in progress)
+    on_time = sum(r[5] for r in progress)
+    overdue = sum(r[7] for r in progress)
+    problems = by_key["results_department"].rows
+    results = sum(r[1] for r in problems)
+    found = sum(r[2] for r in problems)
+    return [
+        f"{year}年，共抽取检查对象 {drawn} 户（按部门计），已公示检查结果 {published} 户，其中按期公示 {on_time} 户；"
+        f"逾期未公示 {overdue} 户，视为未完成任务。",
+        f"已公示检查结果 {results} 项，发现问题 {found} 项，问题发现率 {percent(found, results)}%。",
+        by_key["strata"].note or "本年度没有已公示的分层抽查结果。",
+    ]
 
 
 def summary_docx(title: str, year: int, tables: list[Table], intro: list[str]) -> bytes:

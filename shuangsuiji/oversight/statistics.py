@@ -10,28 +10,32 @@ Conventions (the tests compute each by hand):
 
 Scale (benchmarks/bench_oversight.py, 10^6 results a year): every table is one or two grouped scans of the year's
 rows, filtered on the year's few hundred task or draw ids; nothing per row comes into Python. Even so the
-fifteen tables read the year several times over (seconds, not milliseconds, at 10^6), so `dashboard()` keeps
-what it computed for a (year, scope, day) in Django's cache for CACHE_SECONDS; `compute_dashboard()` always
-computes.
+fifteen tables read the year several times over (seconds, not milliseconds, at 10^6), so the page reads a
+`DashboardSnapshot` per (year, scope) and the worker computes the next one when it is older than FRESH_SECONDS
+or of another day (`dashboard_for_page`); `compute_dashboard()` always computes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
+from shuangsuiji.core.models import Job
 from shuangsuiji.directory.models import CreditRiskClass, DirectoryListing, Entity, EntityType, Status
 from shuangsuiji.draws.models import Draw, DrawSelection, TeamMember
 from shuangsuiji.inspections.models import FollowUp, InspectionRecord, RecordPart, Result
+from shuangsuiji.oversight.models import DashboardSnapshot
 from shuangsuiji.planning.models import Plan, Task
 
 
@@ -57,7 +61,7 @@ class Table:
         }
 
 
-def _percent(part: int | float, whole: int | float) -> float:
+def percent(part: int | float, whole: int | float) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
@@ -151,7 +155,7 @@ def _progress_row(counts: dict[str, Any], followups: tuple[int, int]) -> list[An
         counts["on_time"],
         counts["late"],
         counts["overdue"],
-        _percent(counts["on_time"], counts["drawn"]),
+        percent(counts["on_time"], counts["drawn"]),
         followups[0],
         followups[1],
     ]
@@ -257,7 +261,7 @@ def results_by(
             by_code[(code.number, code.label)] += c["n"]
         total = sum(by_code.values())
         table.rows = [
-            [f"{number}. {label}", n, _percent(n, total)] for (number, label), n in sorted(by_code.items())
+            [f"{number}. {label}", n, percent(n, total)] for (number, label), n in sorted(by_code.items())
         ]
         return table
     fields = {
@@ -298,7 +302,7 @@ def results_by(
     }.get(dimension, {})
     for value, (n, problems) in sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] or "")):
         shown = names.get(value, value) or "（未分类）"
-        table.rows.append([shown, n, problems, _percent(problems, n)])
+        table.rows.append([shown, n, problems, percent(problems, n)])
     return table
 
 
@@ -364,7 +368,7 @@ def problem_rate_by_stratum(year: int, ids: frozenset[int] | None) -> Table:
             found += n * rate
             expected += sample * (size / population if population else 0) * rate
             name = strata[label].name if label in strata else label
-            table.rows.append([ref, name, size, n, published, problems_, _percent(problems_, published)])
+            table.rows.append([ref, name, size, n, published, problems_, percent(problems_, published)])
         found_total += found
         expected_total += expected
         totals.append([ref, round(found, 1), round(expected, 1)])
@@ -420,7 +424,7 @@ def coverage(year: int, ids: frozenset[int] | None) -> Table:
     names = dict(CreditRiskClass.choices)
     for credit in sorted(registered):
         n, y, t = registered[credit], in_year.get(credit, 0), in_three.get(credit, 0)
-        table.rows.append([names.get(credit, "（未分类）"), n, y, _percent(y, n), t, _percent(t, n)])
+        table.rows.append([names.get(credit, "（未分类）"), n, y, percent(y, n), t, percent(t, n)])
     return table
 
 
@@ -618,7 +622,10 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
         "pairs",
         "经常同组的人员",
         ["人员一", "人员二", "同组次数", "期望次数"],
-        note="只列出同组次数显著高于随机期望（超过期望 + 3 倍标准差且至少 3 次）的人员组合；应当很少。",
+        note=(
+            "只列出同组次数显著高于随机期望的人员组合：随机抽取时出现这么多次的概率低于 1%（已按人员组合数校正，"
+            "泊松分布上尾概率），至少 3 次。随机抽取时本表通常为空。"
+        ),
     )
     # Expected co-occurrence over the draws: per entity, a department with k seats per entity and a pool of
     # m puts a given member on the team with probability k/m, and two given members with k(k-1)/(m(m-1)).
@@ -635,6 +642,7 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
         k = n / entities[draw_id] if entities.get(draw_id) else 0.0
         for cert in pool:
             placed[cert][draw_id] = (department, k, len(pool))
+    members = len(placed)
     candidates = []
     for a_id, b_id, n in _pairs_sql(list(entities), ids, 3):
         a, b = people[a_id][0], people[b_id][0]
@@ -648,9 +656,44 @@ def inspector_fairness(year: int, ids: frozenset[int] | None) -> tuple[Table, Ta
                 e += entities[draw_id] * (ka * (ka - 1)) / (ma * (ma - 1)) if ma > 1 else 0.0
             else:
                 e += entities[draw_id] * (ka / ma) * (kb / mb)
-        if n > e + 3 * math.sqrt(max(e, 1e-9)):
+        if pair_is_flagged(n, e, members):
             pairs.rows.append([f"{names.get(a, '')}（{a}）", f"{names.get(b, '')}（{b}）", n, round(e, 2)])
     return table, pairs
+
+
+PAIRS_ALPHA = 0.01  # the chance that random draws alone put any pair on the list, over all pairs
+
+
+def pair_is_flagged(together: int, expected: float, members: int) -> bool:
+    """Two inspectors put together `together` times where chance expects `expected`: flagged when that
+    many or more has probability under PAIRS_ALPHA / (number of pairs of the `members` pool members)
+    (Bonferroni: random draws alone list any pair at all with probability under PAIRS_ALPHA), and at
+    least 3 times."""
+    pairs = max(1, members * (members - 1) // 2)
+    return together >= 3 and poisson_tail(together, expected) < PAIRS_ALPHA / pairs
+
+
+def poisson_tail(n: int, mean: float) -> float:
+    """P(X ≥ n) for X ~ Poisson(mean): how often chance alone puts a pair together n times or more (a pair's
+    count is a sum of many rare, independent co-draws)."""
+    if n <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+
+    def pmf(i: int) -> float:
+        return math.exp(-mean + i * math.log(mean) - math.lgamma(i + 1))
+
+    if n <= mean:  # the bulk: 1 − P(X < n) is accurate here (at least about one half)
+        return max(0.0, 1.0 - math.fsum(pmf(i) for i in range(n)))
+    # the upper tail, summed from n upward (1 − P(X < n) would round to 0 far out)
+    term = pmf(n)
+    total, i = 0.0, n
+    while term > total * 1e-17:
+        total += term
+        i += 1
+        term *= mean / i
+    return min(1.0, total)
 
 
 def draw_frequency(year: int, ids: frozenset[int] | None) -> Table:
@@ -676,63 +719,182 @@ def draw_frequency(year: int, ids: frozenset[int] | None) -> Table:
     for draw_id, ref, commitment_json in rows:
         for s in _strata(commitment_json):
             drawn = counts[draw_id].get(s.label, 0)
-            table.rows.append([ref, s.name, s.size, drawn, _percent(drawn, s.size), s.rate_bp / 100])
+            table.rows.append([ref, s.name, s.size, drawn, percent(drawn, s.size), s.rate_bp / 100])
     return table
 
 
 # --- the dashboard ------------------------------------------------------------------------------------
 
-# How long computed tables are reused. The figures are at most this old; publishing a result shows up on
-# the dashboard within this time (the page's exports and the year-end summary read the same tables).
-CACHE_SECONDS = 300
+# A snapshot older than this (or of another day) is shown as it is while the worker computes the next one.
+FRESH_SECONDS = 300
+# A refresh job queued or running for longer than this is taken as lost (worker stopped): another may start.
+STUCK_SECONDS = 3600
+REFRESH_KIND = "oversight.refresh"
 
 
 @dataclass
 class Dashboard:
     tables: list[Table]
     computed_at: datetime
+    day: date
+    seconds: float = 0.0
+    refreshing: Job | None = None  # the job computing a newer snapshot, if one is under way
 
 
-def compute_dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]:
+def compute_dashboard(
+    year: int, ids: frozenset[int] | None, today: date, progress: Callable[[int, int], None] | None = None
+) -> list[Table]:
     """Every table of the dashboard, computed now (the two progress tables share one scan, the five
-    result distributions another)."""
-    cells = _progress_cells(year, ids, today)
-    results = _result_cells(year, ids)
-    fairness, pairs = inspector_fairness(year, ids)
+    result distributions another). `progress(done, total)` is called as the scans finish."""
+
+    def progress_tables() -> list[Table]:
+        cells = _progress_cells(year, ids, today)
+        return [progress_by_department(year, ids, today, cells), progress_by_plan(year, ids, today, cells)]
+
+    def result_tables() -> list[Table]:
+        results = _result_cells(year, ids)
+        return [results_by(year, ids, dimension, results) for dimension in DIMENSIONS]
+
+    steps: list[Callable[[], list[Table]]] = [
+        progress_tables,
+        result_tables,
+        lambda: [problem_rate_by_stratum(year, ids)],
+        lambda: [coverage(year, ids)],
+        lambda: [never_inspected(ids)],
+        lambda: [over_inspected(year, ids)],
+        lambda: [joint_duties(year)],
+        lambda: list(inspector_fairness(year, ids)),
+        lambda: [draw_frequency(year, ids)],
+    ]
+    tables: list[Table] = []
+    for done, step in enumerate(steps, start=1):
+        tables.extend(step())
+        if progress is not None:
+            progress(done, len(steps))
+    return tables
+
+
+def _scope_key(ids: frozenset[int] | None) -> str:
+    if ids is None:
+        return "all"
+    return hashlib.sha256(",".join(str(pk) for pk in sorted(ids)).encode()).hexdigest()[:32]
+
+
+def _tables_json(tables: list[Table]) -> list[dict[str, Any]]:
     return [
-        progress_by_department(year, ids, today, cells),
-        progress_by_plan(year, ids, today, cells),
-        *(results_by(year, ids, dimension, results) for dimension in DIMENSIONS),
-        problem_rate_by_stratum(year, ids),
-        coverage(year, ids),
-        never_inspected(ids),
-        over_inspected(year, ids),
-        joint_duties(year),
-        fairness,
-        pairs,
-        draw_frequency(year, ids),
+        {
+            "key": t.key,
+            "title": t.title,
+            "headers": t.headers,
+            "rows": t.rows,
+            "note": t.note,
+            "chart": list(t.chart) if t.chart else None,
+            "chart_kind": t.chart_kind,
+        }
+        for t in tables
     ]
 
 
-def _cache_key(year: int, ids: frozenset[int] | None, today: date) -> str:
-    scope = "all" if ids is None else ",".join(str(pk) for pk in sorted(ids))
-    return (
-        f"oversight:dashboard:v1:{year}:{today.isoformat()}:{hashlib.sha256(scope.encode()).hexdigest()[:24]}"
+def _tables_from_json(data: list[dict[str, Any]]) -> list[Table]:
+    return [
+        Table(
+            key=t["key"],
+            title=t["title"],
+            headers=t["headers"],
+            rows=t["rows"],
+            note=t["note"],
+            chart=(t["chart"][0], list(t["chart"][1])) if t["chart"] else None,
+            chart_kind=t["chart_kind"],
+        )
+        for t in data
+    ]
+
+
+def _from_snapshot(snapshot: DashboardSnapshot) -> Dashboard:
+    return Dashboard(_tables_from_json(snapshot.tables), snapshot.computed_at, snapshot.day, snapshot.seconds)
+
+
+def snapshot_compute(
+    year: int, ids: frozenset[int] | None, today: date, progress: Callable[[int, int], None] | None = None
+) -> DashboardSnapshot:
+    """Compute the dashboard of (year, scope) now and keep it as that scope's snapshot."""
+    started = time.perf_counter()
+    tables = compute_dashboard(year, ids, today, progress)
+    # rows go through JSON once here, so that a fresh dashboard and a stored one are the same values
+    snapshot, _ = DashboardSnapshot.objects.update_or_create(
+        year=year,
+        scope=_scope_key(ids),
+        defaults={
+            "day": today,
+            "tables": _tables_json(tables),
+            "computed_at": timezone.now(),
+            "seconds": time.perf_counter() - started,
+        },
+    )
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def _ids_param(ids: frozenset[int] | None) -> list[int] | None:
+    return None if ids is None else sorted(ids)
+
+
+def refresh_pending(year: int, ids: frozenset[int] | None) -> Job | None:
+    """The refresh job of (year, scope) queued or running now, if any (not one the worker lost)."""
+    recent = timezone.now() - timedelta(seconds=STUCK_SECONDS)
+    for job in Job.objects.filter(
+        kind=REFRESH_KIND, state__in=(Job.State.QUEUED, Job.State.RUNNING), created_at__gte=recent
+    ).order_by("created_at"):
+        if job.params.get("year") == year and job.params.get("ids") == _ids_param(ids):
+            return job
+    return None
+
+
+def refresh_enqueue(year: int, ids: frozenset[int] | None, today: date, *, user: Any, query: str = "") -> Job:
+    """Have the worker compute (year, scope) anew; one job at a time per scope."""
+    from shuangsuiji.core.jobs import job_enqueue
+
+    pending = refresh_pending(year, ids)
+    if pending is not None:
+        return pending
+    return job_enqueue(
+        kind=REFRESH_KIND,
+        title=f"统计数据更新（{year}年）",
+        params={"year": year, "ids": _ids_param(ids), "today": today.isoformat(), "query": query},
+        user=user,
     )
 
 
-def cached_dashboard(
-    year: int, ids: frozenset[int] | None, today: date, *, refresh: bool = False
-) -> Dashboard:
-    """The dashboard of (year, scope) as computed at most CACHE_SECONDS ago (`refresh`: compute now)."""
-    key = _cache_key(year, ids, today)
-    found = None if refresh else cache.get(key)
-    if isinstance(found, Dashboard):
-        return found
-    computed = Dashboard(compute_dashboard(year, ids, today), timezone.now())
-    cache.set(key, computed, CACHE_SECONDS)
-    return computed
+def _year_is_large(year: int) -> bool:
+    """Too many records to compute the year while a page waits (the threshold of the other big jobs)."""
+    threshold = int(getattr(settings, "SHUANGSUIJI_BACKGROUND_THRESHOLD", 100_000))
+    return InspectionRecord.objects.filter(task__plan__year=year)[threshold : threshold + 1].exists()
+
+
+def dashboard_for_page(
+    year: int, ids: frozenset[int] | None, today: date, *, user: Any, query: str = ""
+) -> Dashboard | Job:
+    """What the dashboard page shows: the scope's snapshot, never waiting for the year's scans.
+
+    No snapshot yet: a small year is computed now; a large one is handed to the worker and its Job is
+    returned (the page says so). A snapshot older than FRESH_SECONDS or of another day is shown with a
+    refresh under way in the worker."""
+    snapshot = DashboardSnapshot.objects.filter(year=year, scope=_scope_key(ids)).first()
+    if snapshot is None:
+        if _year_is_large(year):
+            return refresh_enqueue(year, ids, today, user=user, query=query)
+        return _from_snapshot(snapshot_compute(year, ids, today))
+    shown = _from_snapshot(snapshot)
+    age = (timezone.now() - snapshot.computed_at).total_seconds()
+    if snapshot.day != today or age > FRESH_SECONDS:
+        shown.refreshing = refresh_enqueue(year, ids, today, user=user, query=query)
+    return shown
 
 
 def dashboard(year: int, ids: frozenset[int] | None, today: date) -> list[Table]:
-    return cached_dashboard(year, ids, today).tables
+    """The tables of (year, scope) as the page shows them (exports and the summary read the same
+    figures): the snapshot, or computed now when there is none."""
+    snapshot = DashboardSnapshot.objects.filter(year=year, scope=_scope_key(ids)).first()
+    if snapshot is None:
+        snapshot = snapshot_compute(year, ids, today)
+    return _tables_from_json(snapshot.tables)

@@ -3,17 +3,21 @@ from __future__ import annotations
 import io
 import tempfile
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from shuangsuiji import tabular
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.selectors import root_of, visible_department_ids
 from shuangsuiji.audit.services import audit_record, client_ip
+from shuangsuiji.core.models import Job
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.oversight import reports, statistics
 from shuangsuiji.planning.models import Plan
@@ -45,18 +49,31 @@ def _years() -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _query(request: HttpRequest) -> str:
+    """The page's own query (year, department), to come back to the same view."""
+    return urlencode({k: request.GET[k] for k in ("year", "department") if request.GET.get(k)})
+
+
 @rule("oversight.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     ids, chosen = _scope(request)
-    tables = statistics.dashboard(year, ids, timezone.localdate())
     user: Any = request.user
+    shown = statistics.dashboard_for_page(year, ids, timezone.localdate(), user=user, query=_query(request))
+    first = shown if isinstance(shown, Job) else None
+    board = shown if isinstance(shown, statistics.Dashboard) else None
+    tables = board.tables if board else []
+    pending = first or (board.refreshing if board else None)
     return render(
         request,
         "oversight/dashboard.html",
         {
             "year": year,
             "years": _years(),
+            "board": board,
+            "first": first,
+            "pending_own": pending is not None and pending.created_by_id == user.pk,
+            "pending": pending,
             "tables": tables,
             "charts": {t.key: t.chart_data() for t in tables if t.chart_data()},
             "chosen": chosen,
@@ -65,9 +82,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("path")
             if Role.OVERSIGHT in user.role_set
             else [],
-            "query": request.GET.urlencode(),
+            "query": _query(request),
         },
     )
+
+
+@rule("oversight.view")
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Compute the figures anew in the background (one job per year and scope at a time)."""
+    year = _year(request)
+    ids, _ = _scope(request)
+    job = statistics.refresh_enqueue(
+        year, ids, timezone.localdate(), user=request.user, query=_query(request)
+    )
+    if job.created_by_id == request.user.pk:
+        return redirect("core:job", pk=job.pk)
+    messages.info(request, "统计数据正在由他人发起的后台任务更新，稍后刷新本页即可看到。")
+    return redirect(reverse("oversight:dashboard") + (f"?{_query(request)}" if _query(request) else ""))
 
 
 def _named(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -97,23 +129,6 @@ def table_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     )
 
 
-def _intro(year: int, tables: list[statistics.Table]) -> list[str]:
-    progress = tables[0]
-    drawn = sum(r[1] for r in progress.rows)
-    published = sum(r[4] for r in progress.rows)
-    on_time = sum(r[5] for r in progress.rows)
-    overdue = sum(r[7] for r in progress.rows)
-    problems = tables[4]
-    results = sum(r[1] for r in problems.rows)
-    found = sum(r[2] for r in problems.rows)
-    return [
-        f"{year}年，共抽取检查对象 {drawn} 户（按部门计），已公示检查结果 {published} 户，其中按期公示 {on_time} 户；"
-        f"逾期未公示 {overdue} 户，视为未完成任务。",
-        f"已公示检查结果 {results} 项，发现问题 {found} 项，问题发现率 {statistics._percent(found, results)}%。",
-        tables[7].note or "本年度没有已公示的分层抽查结果。",
-    ]
-
-
 @rule("oversight.view")
 def summary(request: HttpRequest, fmt: str) -> HttpResponse:
     year = _year(request)
@@ -128,7 +143,7 @@ def summary(request: HttpRequest, fmt: str) -> HttpResponse:
         actor=user, action="oversight.summary", ip=client_ip(request), summary=f"导出 {title}（{fmt}）"
     )
     if fmt == "docx":
-        data = reports.summary_docx(title, year, tables, _intro(year, tables))
+        data = reports.summary_docx(title, year, tables, reports.summary_intro(year, tables))
         return _named(
             data, f"{title}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         )

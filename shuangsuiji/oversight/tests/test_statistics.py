@@ -2,18 +2,19 @@
 
 The fixture moves its plans to 2024, a year the demo county leaves empty, so only the fixture counts. The
 shapes that keep the dashboard fast at 10^6 results (benchmarks/bench_oversight.py: shared scans summed per
-table, EXISTS for the department scope, the cache of computed tables) are checked against the same data."""
+table, EXISTS for the department scope, the snapshot the page reads) are checked against the same data."""
 
 from __future__ import annotations
 
 import io
+import math
+import random
 import zipfile
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,7 +181,7 @@ def test_inspector_shares_add_up_to_the_seats(fixture_year: dict[str, Any]) -> N
 
 
 def test_a_pair_put_together_too_often_is_flagged(fixture_year: dict[str, Any]) -> None:
-    task, n = fixture_year["task"], fixture_year["n"]
+    task = fixture_year["task"]
     seats = TeamMember.objects.filter(draw__task=task, drawn=True)
     a = seats.filter(department__code="SCJG").first().inspector
     b = seats.filter(department__code="XFJY").first().inspector
@@ -198,7 +199,7 @@ def test_a_pair_put_together_too_often_is_flagged(fixture_year: dict[str, Any]) 
     key = tuple(sorted([a.cert_no, b.cert_no]))
     names = {a.cert_no: a.name, b.cert_no: b.name}
     assert flagged[(f"{names[key[0]]}（{key[0]}）", f"{names[key[1]]}（{key[1]}）")] >= rigged
-    assert n >= rigged
+    assert len(flagged) <= 3  # the rigged pair (and pairs it dragged along), not a list of noise
 
 
 def test_draw_frequency_matches_the_committed_quotas(fixture_year: dict[str, Any]) -> None:
@@ -303,28 +304,144 @@ def test_pool_members_never_seated_keep_their_name_and_department(fixture_year: 
     assert {row[0] for row in table.rows} == pool
 
 
-def test_the_dashboard_is_cached_per_year_scope_and_day(fixture_year: dict[str, Any], cast: Any) -> None:
-    first = statistics.cached_dashboard(YEAR, None, TODAY)
+def test_the_page_reads_a_snapshot_and_the_worker_computes_the_next(
+    fixture_year: dict[str, Any], cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from shuangsuiji.core.jobs import run_job
+    from shuangsuiji.core.models import Job
+    from shuangsuiji.oversight.models import DashboardSnapshot
+
+    who = cast["lxb.oversight"]
+    # no snapshot, a small year: computed while the page waits, and kept
+    first = statistics.dashboard_for_page(YEAR, None, TODAY, user=who)
+    assert isinstance(first, statistics.Dashboard) and first.refreshing is None
+    assert DashboardSnapshot.objects.filter(year=YEAR, scope="all").count() == 1
+    # the figures change; a fresh snapshot is still what the page shows (and the exports read)
     r4 = list(fixture_year["task"].records.order_by("selection__rank"))[3]
     InspectionRecord.objects.filter(pk=r4.pk).update(results_due=TODAY - timedelta(days=3))
-    again = statistics.cached_dashboard(YEAR, None, TODAY)
-    assert again.computed_at == first.computed_at  # within CACHE_SECONDS: the same tables
+    again = statistics.dashboard_for_page(YEAR, None, TODAY, user=who)
+    assert isinstance(again, statistics.Dashboard) and again.refreshing is None
+    assert again.computed_at == first.computed_at and again.tables[0].rows == first.tables[0].rows
     assert statistics.dashboard(YEAR, None, TODAY)[0].rows == first.tables[0].rows
-    fresh = statistics.cached_dashboard(YEAR, None, TODAY, refresh=True)
+    # older than FRESH_SECONDS: shown as it is, with one refresh job queued however many look
+    DashboardSnapshot.objects.update(
+        computed_at=first.computed_at - timedelta(seconds=statistics.FRESH_SECONDS + 1)
+    )
+    stale = statistics.dashboard_for_page(YEAR, None, TODAY, user=who)
+    assert isinstance(stale, statistics.Dashboard) and stale.tables[0].rows == first.tables[0].rows
+    job = stale.refreshing
+    assert job is not None and job.state == Job.State.QUEUED
+    other = statistics.dashboard_for_page(YEAR, None, TODAY, user=cast["scjg.leader"])
+    assert isinstance(other, statistics.Dashboard) and other.refreshing == job
+    assert Job.objects.filter(kind=statistics.REFRESH_KIND).count() == 1
+    # the worker runs it: the next view has the new figures
+    run_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.result_url.startswith(reverse("oversight:dashboard"))
+    fresh = statistics.dashboard_for_page(YEAR, None, TODAY, user=who)
+    assert isinstance(fresh, statistics.Dashboard) and fresh.refreshing is None
+    assert fresh.computed_at > first.computed_at
     overdue = {row[0]: row[7] for row in fresh.tables[0].rows}
     assert overdue == {row[0]: row[7] + 1 for row in first.tables[0].rows}
-    assert statistics.dashboard(YEAR, None, TODAY)[0].rows == fresh.tables[0].rows
-    # another scope or another day is another entry
+    # a new day makes a snapshot stale whatever its age (the overdue counts depend on the day)
+    tomorrow = statistics.dashboard_for_page(YEAR, None, TODAY + timedelta(days=1), user=who)
+    assert isinstance(tomorrow, statistics.Dashboard) and tomorrow.refreshing is not None
+    # another scope is another snapshot
     ids = visible_department_ids(cast["xfjy.leader"])
     scoped = statistics.dashboard(YEAR, ids, TODAY)
     assert [row[0] for row in scoped[0].rows] == ["洛阳市偃师区消防救援大队"]
-    tomorrow = statistics.cached_dashboard(YEAR, None, TODAY + timedelta(days=1))
-    assert tomorrow.computed_at > fresh.computed_at
-    cache.clear()
-    assert statistics.cached_dashboard(YEAR, None, TODAY).computed_at > fresh.computed_at
+    assert DashboardSnapshot.objects.filter(year=YEAR).count() == 2
+
+
+def test_a_big_year_is_first_computed_by_the_worker(
+    fixture_year: dict[str, Any], cast: Any, client: Any, settings: Any
+) -> None:
+    from shuangsuiji.core.models import Job
+    from shuangsuiji.oversight.models import DashboardSnapshot
+
+    settings.SHUANGSUIJI_BACKGROUND_THRESHOLD = 2  # the fixture year has more records than that
+    sign_in(client, cast["lxb.oversight"])
+    page = client.get(reverse("oversight:dashboard") + f"?year={YEAR}")
+    body = page.content.decode()
+    assert page.status_code == 200 and "正在后台首次计算" in body and "各部门任务进度" not in body
+    job = Job.objects.get(kind=statistics.REFRESH_KIND)
+    assert job.params == {
+        "year": YEAR,
+        "ids": None,
+        "today": timezone.localdate().isoformat(),
+        "query": f"year={YEAR}",
+    }
+    assert reverse("core:job", args=[job.pk]) in body and not DashboardSnapshot.objects.exists()
+    # looking again does not queue a second job; a job lost by a stopped worker is replaced
+    client.get(reverse("oversight:dashboard") + f"?year={YEAR}")
+    assert Job.objects.filter(kind=statistics.REFRESH_KIND).count() == 1
+    Job.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - timedelta(seconds=statistics.STUCK_SECONDS + 1)
+    )
+    client.get(reverse("oversight:dashboard") + f"?year={YEAR}")
+    assert Job.objects.filter(kind=statistics.REFRESH_KIND).count() == 2
+
+
+def test_the_refresh_button_queues_a_job_and_leads_to_its_progress(
+    fixture_year: dict[str, Any], cast: Any, client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from shuangsuiji.core.models import Job
+
+    sign_in(client, cast["xfjy.leader"])
+    page = client.get(reverse("oversight:dashboard") + f"?year={YEAR}")
+    assert "统计数据截至" in page.content.decode() and "立即更新统计数据" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("oversight:refresh") + f"?year={YEAR}")
+    job = Job.objects.get(kind=statistics.REFRESH_KIND)
+    assert response.status_code == 302 and response["Location"] == reverse("core:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED  # the (immediate) worker ran it on commit
+    assert job.params["ids"] == sorted(visible_department_ids(cast["xfjy.leader"]) or [])
+    assert client.get(job.result_url).status_code == 200
 
 
 def test_a_year_without_records_gives_empty_tables() -> None:
     tables = statistics.compute_dashboard(2001, None, date(2001, 12, 1))
     empty = {t.key for t in tables if not t.rows}
     assert {"progress_departments", "progress_plans", "results_code", "strata", "over", "pairs"} <= empty
+
+
+def test_poisson_tail_against_values_computed_by_hand() -> None:
+    # P(X ≥ 3), mean 1: 1 − e^-1 (1 + 1 + 1/2)
+    assert statistics.poisson_tail(3, 1.0) == pytest.approx(1 - math.exp(-1) * 2.5, rel=1e-12)
+    # P(X ≥ 1), mean 0.5: 1 − e^-0.5
+    assert statistics.poisson_tail(1, 0.5) == pytest.approx(1 - math.exp(-0.5), rel=1e-12)
+    # far in the tail, where the complement would round to 0: P(X ≥ 40), mean 1 ≈ e^-1/40! (1 + 1/41 + …)
+    assert statistics.poisson_tail(40, 1.0) == pytest.approx(
+        math.exp(-1) / math.factorial(40) * 1.025, rel=1e-3
+    )
+    assert statistics.poisson_tail(0, 3.0) == 1.0 and statistics.poisson_tail(2, 0.0) == 0.0
+    # below a large mean the tail is nearly 1, not an underflowed 0
+    assert statistics.poisson_tail(3, 1000.0) == pytest.approx(1.0)
+
+
+def test_random_draws_alone_flag_no_pair(fixture_year: dict[str, Any]) -> None:
+    _, pairs = statistics.inspector_fairness(YEAR, None)
+    assert pairs.rows == []  # the fixture's teams are as the lottery drew them
+
+
+def test_the_pair_rule_is_corrected_for_the_number_of_pairs() -> None:
+    """300 pool members (44,850 pairs), each pair expected together 0.5 times, counts drawn at random:
+    the rule lists none, where a per-pair rule (mean + 3 standard deviations, at least 3) lists hundreds;
+    a pair put together 12 times is listed."""
+    rng = random.Random(20261201)
+
+    def poisson(mean: float) -> int:  # Knuth
+        limit, k, p = math.exp(-mean), 0, 1.0
+        while True:
+            p *= rng.random()
+            if p <= limit:
+                return k
+            k += 1
+
+    members, mean = 300, 0.5
+    counts = [poisson(mean) for _ in range(members * (members - 1) // 2)]
+    assert sum(statistics.pair_is_flagged(n, mean, members) for n in counts) == 0
+    assert sum(n >= 3 and n > mean + 3 * math.sqrt(mean) for n in counts) > 300
+    assert statistics.pair_is_flagged(12, mean, members)
+    assert not statistics.pair_is_flagged(2, 0.0001, members)  # never on fewer than 3
