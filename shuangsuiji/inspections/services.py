@@ -174,10 +174,26 @@ def _check_transition(record: InspectionRecord, to: str) -> None:
         )
 
 
-def _set_due(record: InspectionRecord) -> None:
+def _set_due(record: InspectionRecord, calendar: Any = None) -> bool:
+    """Set the record's publication deadline (RESULT_WORKDAYS after the inspection, the task's end until
+    the dates are entered); whether it changed."""
     end = record.inspected_to or record.task.period_end
-    deadline = work_calendar().add(end, RESULT_WORKDAYS)
+    deadline = (calendar or work_calendar()).add(end, RESULT_WORKDAYS)
+    before = (record.results_due, record.results_due_uncertain)
     record.results_due, record.results_due_uncertain = deadline.date, deadline.uncertain
+    return before != (deadline.date, deadline.uncertain)
+
+
+def _followup_deadline(
+    calendar: Any, *, kind: str, rectify_by: date | None, entered_at: Any, registered: date
+) -> Any:
+    """A follow-up's deadline: the revisit REVISIT_WORKDAYS after the rectification date the inspectors
+    set; anything else (transfer, abnormal listing, …) TRANSFER_WORKDAYS after the result was formed — its
+    department's part was entered — or, before that, after the day it was registered."""
+    if kind == FollowUp.Kind.RECTIFICATION and rectify_by is not None:
+        return calendar.add(rectify_by, REVISIT_WORKDAYS)
+    formed = timezone.localtime(entered_at).date() if entered_at else registered
+    return calendar.add(formed, TRANSFER_WORKDAYS)
 
 
 @transaction.atomic
@@ -278,11 +294,16 @@ def part_save(
 
 def _after_submit(*, actor: Any, record: InspectionRecord, part: RecordPart) -> None:
     calendar = work_calendar()
-    formed = timezone.localtime(part.entered_at).date() if part.entered_at else _local_today()
     for row in part.results.filter(current=True, code__proposes_abnormal_listing=True).select_related("code"):
         if FollowUp.objects.filter(result=row, kind=FollowUp.Kind.ABNORMAL_LISTING).exists():
             continue
-        deadline = calendar.add(formed, TRANSFER_WORKDAYS)
+        deadline = _followup_deadline(
+            calendar,
+            kind=FollowUp.Kind.ABNORMAL_LISTING,
+            rectify_by=None,
+            entered_at=part.entered_at,
+            registered=_local_today(),
+        )
         FollowUp.objects.create(
             record=record,
             result=row,
@@ -555,11 +576,11 @@ def followup_create(
         inspected = record.inspected_to or today
         if rectify_by <= inspected:
             raise ValidationError(f"整改期限应晚于检查日期（{inspected:%Y-%m-%d}）。")
-        deadline = calendar.add(rectify_by, REVISIT_WORKDAYS)
     else:
         rectify_by = None
-        formed = timezone.localtime(part.entered_at).date() if part.entered_at else today
-        deadline = calendar.add(formed, TRANSFER_WORKDAYS)
+    deadline = _followup_deadline(
+        calendar, kind=kind, rectify_by=rectify_by, entered_at=part.entered_at, registered=today
+    )
     followup = FollowUp.objects.create(
         record=record,
         result=result,
@@ -635,30 +656,36 @@ def followup_close(
 
 
 def deadlines_refresh() -> int:
-    """Recompute the stored deadlines of what is still open (after the working-day table changes)."""
+    """Recompute the stored deadlines of what is still open (after the working-day table changes), by the
+    same rules as when they were set; the changed rows are written in batches."""
     calendar = work_calendar()
-    changed = 0
-    for record in InspectionRecord.objects.exclude(state=InspectionRecord.State.PUBLISHED).select_related(
-        "task"
-    ):
-        deadline = calendar.add(record.inspected_to or record.task.period_end, RESULT_WORKDAYS)
-        if (record.results_due, record.results_due_uncertain) != (deadline.date, deadline.uncertain):
-            InspectionRecord.objects.filter(pk=record.pk).update(
-                results_due=deadline.date, results_due_uncertain=deadline.uncertain
-            )
-            changed += 1
-    for followup in FollowUp.objects.filter(state=FollowUp.State.OPEN).select_related("record"):
-        if followup.kind == FollowUp.Kind.RECTIFICATION and followup.rectify_by:
-            deadline = calendar.add(followup.rectify_by, REVISIT_WORKDAYS)
-        else:
-            formed = followup.created_at
-            part = RecordPart.objects.filter(record=followup.record, department=followup.department).first()
-            if part and part.entered_at:
-                formed = part.entered_at
-            deadline = calendar.add(timezone.localtime(formed).date(), TRANSFER_WORKDAYS)
+    records = [
+        record
+        for record in InspectionRecord.objects.exclude(state=InspectionRecord.State.PUBLISHED)
+        .select_related("task")
+        .only("results_due", "results_due_uncertain", "inspected_to", "task", "task__period_end")
+        .iterator(chunk_size=2000)
+        if _set_due(record, calendar)
+    ]
+    InspectionRecord.objects.bulk_update(records, ["results_due", "results_due_uncertain"], batch_size=2000)
+    open_followups = list(FollowUp.objects.filter(state=FollowUp.State.OPEN))
+    entered = {
+        (record_id, department_id): entered_at
+        for record_id, department_id, entered_at in RecordPart.objects.filter(
+            record_id__in={f.record_id for f in open_followups}
+        ).values_list("record_id", "department_id", "entered_at")
+    }
+    followups = []
+    for followup in open_followups:
+        deadline = _followup_deadline(
+            calendar,
+            kind=followup.kind,
+            rectify_by=followup.rectify_by,
+            entered_at=entered.get((followup.record_id, followup.department_id)),
+            registered=timezone.localtime(followup.created_at).date(),
+        )
         if (followup.due, followup.due_uncertain) != (deadline.date, deadline.uncertain):
-            FollowUp.objects.filter(pk=followup.pk).update(
-                due=deadline.date, due_uncertain=deadline.uncertain
-            )
-            changed += 1
-    return changed
+            followup.due, followup.due_uncertain = deadline.date, deadline.uncertain
+            followups.append(followup)
+    FollowUp.objects.bulk_update(followups, ["due", "due_uncertain"], batch_size=2000)
+    return len(records) + len(followups)

@@ -486,6 +486,28 @@ def test_a_change_to_the_working_day_table_moves_open_deadlines(
     assert record.results_due == date(2026, 11, 18)
 
 
+def test_a_refresh_recomputes_follow_up_deadlines_by_the_rule_they_were_set_with(cast: Any) -> None:
+    record = completed(cast, 8)
+    rectify_by = timezone.localdate() + timedelta(days=10)
+    transfer = services.followup_create(
+        actor=cast["xfjy.manager"], record=record, kind="transfer", detail="移送区应急管理局"
+    )
+    revisit = services.followup_create(
+        actor=cast["scjg.manager"], record=record, kind="rectification", detail="整改", rectify_by=rectify_by
+    )
+    set_with = {f.pk: f.due for f in (transfer, revisit)}
+    FollowUp.objects.filter(pk__in=set_with).update(due=date(2020, 1, 1))
+    # and a record's stored deadline gone stale
+    other = completed(cast, 9)
+    right = other.results_due
+    InspectionRecord.objects.filter(pk=other.pk).update(results_due=date(2020, 1, 1))
+    assert services.deadlines_refresh() >= 3
+    assert {f.pk: f.due for f in FollowUp.objects.filter(pk__in=set_with)} == set_with
+    other.refresh_from_db()
+    assert other.results_due == right
+    assert services.deadlines_refresh() == 0  # nothing left to move
+
+
 def test_a_deadline_beyond_the_published_calendar_is_flagged_not_refused(cast: Any) -> None:
     task = dispatched(cast)
     type(task).objects.filter(pk=task.pk).update(period_end=date(2031, 12, 1))
