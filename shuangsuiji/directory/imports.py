@@ -242,6 +242,54 @@ class _NewEntities:
             "coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))"
         )
         self.take_ids_params: list[Any] = [entity_table, meta.pk.column] if self.pg else [meta.db_table]
+        self.written = 0
+        self.held = self._register_size() if self.pg else 0
+        self.dropped: list[str] = []  # CREATE INDEX statements to run before the transaction commits
+
+    # PostgreSQL, a bulk load: once an import has written more new entities than the register held when it
+    # started (and at least BULK_LOAD_ROWS), keeping every secondary index up to date row by row costs more
+    # than building it afresh at the end. The secondary (non-unique) indexes of the two tables are then
+    # dropped inside the import's transaction and re-created from their own definitions before it commits;
+    # a rollback restores them with everything else. Meanwhile other sessions wait to read those tables
+    # (the index drop locks them): acceptable for the first load of a register, which is when it happens.
+    BULK_LOAD_ROWS = 50_000
+
+    def _register_size(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Entity._meta.db_table]
+            )
+            estimate = int(cursor.fetchone()[0])
+            if estimate < 0:  # never analysed: count (a new table is small)
+                cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(Entity._meta.db_table)}")  # noqa: S608  # nosec B608
+                estimate = int(cursor.fetchone()[0])
+        return estimate
+
+    def _secondary_indexes_drop(self, cursor: Any) -> None:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class c ON c.oid = x.indexrelid "
+            "WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique AND NOT x.indisprimary "
+            "ORDER BY c.relname",
+            [Entity._meta.db_table, DirectoryListing._meta.db_table],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            self.dropped.append(definition)
+
+    def finish(self) -> None:
+        """Re-create the indexes a bulk load dropped (inside the import's transaction)."""
+        if not self.dropped:
+            return
+        with connection.cursor() as cursor:
+            # the rows' deferred foreign-key checks run now rather than at COMMIT (PostgreSQL will not
+            # build an index on a table with pending trigger events); later statements are deferred again
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for definition in self.dropped:
+                cursor.execute(definition)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self.dropped = []
 
     def _adapter(self, field: models.Field[Any, Any]) -> Callable[[Any], Any]:
         ops = connection.ops
@@ -271,6 +319,9 @@ class _NewEntities:
                     with raw.copy(self.copy_listings) as copy:
                         for pk in ids:
                             copy.write_row((pk, directory.pk, now))
+                self.written += len(rows)
+                if not self.dropped and self.written >= max(self.BULK_LOAD_ROWS, self.held):
+                    self._secondary_indexes_drop(cursor)
                 return
             stamp = connection.ops.adapt_datetimefield_value(now)
             tail = (*self.rest, *(stamp,) * self.stamp_count)
@@ -307,6 +358,10 @@ class _EntityHandler(_Handler):
         self.collect_codes = collect_codes  # only mark_missing needs every code of the file
         self.codes: set[str] = set()
         self.new_entities = _NewEntities(("uscc", "reg_no", *(f for f in self.fields if f != "jurisdiction")))
+
+    def finish(self) -> None:
+        super().finish()
+        self.new_entities.finish()
 
     def _existing(self, records: list[tabular.Record]) -> dict[str, Entity]:
         """The batch's entities already in the register, by USCC or registration number."""

@@ -61,3 +61,16 @@ def task_visible_to(user: Any, task: Task) -> bool:
         return True
     inspector = getattr(user, "inspector", None)
     return inspector is not None and TeamMember.objects.filter(draw__task=task, inspector=inspector).exists()
+
+
+def task_get(user: Any, pk: int) -> Task | None:
+    """The task, if the user may see it: through its plan, or as a member of a team drawn for it (who
+    reaches their own entity even when the task is another department's)."""
+    from shuangsuiji.planning.selectors import tasks_visible_to
+
+    task = tasks_visible_to(user).filter(pk=pk).first()
+    if task is None:
+        task = Task.objects.filter(pk=pk).select_related("plan").first()
+        if task is None or not task_visible_to(user, task):
+            return None
+    return task

@@ -20,16 +20,13 @@ from shuangsuiji.draws import eligibility, jobs, selectors, services
 from shuangsuiji.draws.forms import EntropyForm, ReceiveForm, ReplacementForm, SubstituteForm, WitnessForm
 from shuangsuiji.draws.models import CeremonyMedia, Draw, DrawChange, DrawSelection, TeamMember
 from shuangsuiji.planning.models import Task
-from shuangsuiji.planning.selectors import plan_editable_by, plans_visible_to, tasks_visible_to
+from shuangsuiji.planning.selectors import plan_editable_by, plans_visible_to
 
 
-def _task(request: HttpRequest, pk: int) -> Task:
-    task = tasks_visible_to(request.user).filter(pk=pk).first()
+def task_or_404(request: HttpRequest, pk: int) -> Task:
+    task = selectors.task_get(request.user, pk)
     if task is None:
-        # team members who are not in the task's departments still reach their own entity
-        task = Task.objects.filter(pk=pk).select_related("plan").first()
-        if task is None or not selectors.task_visible_to(request.user, task):
-            raise Http404("抽查任务不存在或不在您的可见范围内。")
+        raise Http404("抽查任务不存在或不在您的可见范围内。")
     return task
 
 
@@ -48,7 +45,7 @@ def _draw(task: Task) -> Draw:
 @rule("draws.run")
 @require_POST
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     if jobs.in_background(eligibility.scope(task).count()):
         job = job_enqueue(
@@ -69,7 +66,7 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.view")
 def announcement(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     draw = _draw(task)
     return render(
         request,
@@ -80,7 +77,7 @@ def announcement(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.run")
 def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     draw = _draw(task)
     if draw.state == Draw.State.DRAWN:
@@ -136,7 +133,7 @@ def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
 @rule("draws.run")
 @require_POST
 def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     upload = request.FILES.get("media")
     if upload is None:
@@ -159,7 +156,7 @@ def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.view")
 def media_file(request: HttpRequest, pk: int, media_pk: int) -> HttpResponseBase:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     if not selectors.sees_whole_list(request.user, task):
         raise PermissionDenied("无权查看抽取影像资料。")
     media = get_object_or_404(CeremonyMedia, pk=media_pk, draw__task=task)
@@ -175,7 +172,7 @@ def media_file(request: HttpRequest, pk: int, media_pk: int) -> HttpResponseBase
 
 @rule("draws.view")
 def result(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     draw = _draw(task)
     if draw.state == Draw.State.COMMITTED:
         raise Http404("此任务尚未抽取。")
@@ -239,7 +236,7 @@ def _seat(request: HttpRequest, task: Task, member_pk: int) -> TeamMember:
 
 @rule("draws.run")
 def substitute(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     member = _seat(request, task, member_pk)
     form = SubstituteForm(request.POST or None)
@@ -265,7 +262,7 @@ def substitute(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @rule("draws.run")
 def replacement(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     member = _seat(request, task, member_pk)
     form = ReplacementForm(request.POST or None)
@@ -299,7 +296,7 @@ def replacement(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 @rule("draws.approve")
 @require_POST
 def decide(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     change = get_object_or_404(DrawChange, pk=change_pk, draw__task=task)
     try:
         services.replacement_decide(
@@ -318,7 +315,7 @@ def decide(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
 @rule("draws.run")
 @require_POST
 def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     _runs(request, task)
     try:
         services.draw_dispatch(actor=request.user, draw=_draw(task), ip=client_ip(request))
@@ -358,7 +355,7 @@ def receive(request: HttpRequest, plan_pk: int) -> HttpResponse:
 
 @rule("draws.bundle")
 def bundle(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(request, pk)
+    task = task_or_404(request, pk)
     if not selectors.sees_whole_list(request.user, task):
         raise PermissionDenied("无权下载此任务的抽取包。")
     draw = _draw(task)

@@ -257,3 +257,45 @@ def test_dates_and_enumerations_round_trip_through_the_fast_path() -> None:
     assert entity.established_on == date(2025, 3, 1)
     assert (entity.entity_type, entity.status, entity.credit_risk_class) == ("company", "active", "B")
     assert entity.jurisdiction.code == "SCJG-SYS"
+
+
+def _secondary_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class c ON c.oid = x.indexrelid "
+            "WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique AND NOT x.indisprimary",
+            [Entity._meta.db_table, DirectoryListing._meta.db_table],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk-load path is PostgreSQL's")
+def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them(monkeypatch: Any) -> None:
+    before = _secondary_indexes()
+    assert "directory_entity_name_trgm" in before and len(before) >= 8
+    monkeypatch.setattr(imports._EntityHandler, "batch_size", 4)
+    monkeypatch.setattr(imports._NewEntities, "BULK_LOAD_ROWS", 6)
+    monkeypatch.setattr(
+        imports._NewEntities, "_register_size", lambda self: 0
+    )  # as if the register were empty
+    dropped: list[int] = []
+    drop = imports._NewEntities._secondary_indexes_drop
+
+    def spy(self: Any, cursor: Any) -> None:
+        drop(self, cursor)
+        dropped.append(len(self.dropped))
+        assert _secondary_indexes() == {}  # the later batches are written without them
+
+    monkeypatch.setattr(imports._NewEntities, "_secondary_indexes_drop", spy)
+    entities = Entity.objects.count()
+    bad = csv_file(HEADER_003, [*(shop(n) for n in range(70, 81)), shop(81, jurisdiction="没有这个部门")])
+    outcome = run(bad)
+    assert dropped == [len(before)] and not outcome.committed
+    assert _secondary_indexes() == before and Entity.objects.count() == entities  # the rollback restored them
+    good = csv_file(HEADER_003, [shop(n) for n in range(70, 82)])
+    outcome = run(good)
+    assert outcome.committed and outcome.new == 12 and dropped == [len(before), len(before)]
+    assert _secondary_indexes() == before  # re-created before the commit, from their own definitions
+    assert Entity.objects.filter(name__contains="测试75号").count() == 1
+    assert DirectoryListing.objects.filter(entity__uscc=code(81)).count() == 1
