@@ -14,11 +14,13 @@ the ORM would have set (model defaults, created/updated timestamps). See docs/de
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ from shuangsuiji.audit.services import audit_record
 from shuangsuiji.catalog.models import InspectionItem, ResultCodeSet
 from shuangsuiji.catalog.services import FIELDS as ITEM_FIELDS
 from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Inspector, Status
+from shuangsuiji.tabular.parallel import ProcessRecordReader, read_records_in_process
 
 BATCH = 2000
 # Entities go by 10,000: a tenth of the lookups and COPY statements of 2,000, and still only ~10 MB of
@@ -243,16 +246,19 @@ class _NewEntities:
         )
         self.take_ids_params: list[Any] = [entity_table, meta.pk.column] if self.pg else [meta.db_table]
         self.written = 0
+        self.table_locked = False  # set when the import holds the register against other writers
         self.held = self._register_size() if self.pg else 0
         self.dropped: list[str] = []  # CREATE INDEX statements to run before the transaction commits
 
     # PostgreSQL, a bulk load: once an import has written more new entities than the register held when it
-    # started (and at least BULK_LOAD_ROWS), keeping every secondary index up to date row by row costs more
-    # than building it afresh at the end. The secondary (non-unique) indexes of the two tables are then
-    # dropped inside the import's transaction and re-created from their own definitions before it commits;
-    # a rollback restores them with everything else. Meanwhile other sessions wait to read those tables
-    # (the index drop locks them): acceptable for the first load of a register, which is when it happens.
-    BULK_LOAD_ROWS = 50_000
+    # started (and at least BULK_LOAD_ROWS), keeping every secondary index up to date row by row, and
+    # checking (and key-share locking) a referenced row for every foreign key of every new row, cost more
+    # than building the indexes afresh and validating each foreign key with one join at the end. The
+    # secondary (non-unique) indexes and the foreign keys of the two tables are then dropped inside the
+    # import's transaction and re-created from their own definitions before it commits; a rollback restores
+    # them with everything else. Meanwhile other sessions wait to read those tables (the drop locks them):
+    # acceptable for the first load of a register, which is when it happens (benchmarks/bench_import.py).
+    BULK_LOAD_ROWS = 20_000
 
     def _register_size(self) -> int:
         with connection.cursor() as cursor:
@@ -265,30 +271,41 @@ class _NewEntities:
                 estimate = int(cursor.fetchone()[0])
         return estimate
 
-    def _secondary_indexes_drop(self, cursor: Any) -> None:
+    def _bulk_load_begin(self, cursor: Any) -> None:
+        tables = [Entity._meta.db_table, DirectoryListing._meta.db_table]
+        quote = connection.ops.quote_name
+        # the foreign-key checks of the rows written so far run now (PostgreSQL alters no table with
+        # pending trigger events)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
             "JOIN pg_class c ON c.oid = x.indexrelid "
             "WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique AND NOT x.indisprimary "
             "ORDER BY c.relname",
-            [Entity._meta.db_table, DirectoryListing._meta.db_table],
+            tables,
         )
         for name, definition in cursor.fetchall():
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            cursor.execute(f"DROP INDEX {quote(name)}")
             self.dropped.append(definition)
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid IN (%s::regclass, %s::regclass) ORDER BY conname",
+            tables,
+        )
+        for table, name, definition in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+            self.dropped.append(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def finish(self) -> None:
-        """Re-create the indexes a bulk load dropped (inside the import's transaction)."""
+        """Re-create what a bulk load dropped (inside the import's transaction): the indexes, then the
+        foreign keys (each validated by one join over the table)."""
         if not self.dropped:
             return
         with connection.cursor() as cursor:
-            # the rows' deferred foreign-key checks run now rather than at COMMIT (PostgreSQL will not
-            # build an index on a table with pending trigger events); later statements are deferred again
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for definition in self.dropped:
                 cursor.execute(definition)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self.dropped = []
 
     def _adapter(self, field: models.Field[Any, Any]) -> Callable[[Any], Any]:
@@ -321,7 +338,7 @@ class _NewEntities:
                             copy.write_row((pk, directory.pk, now))
                 self.written += len(rows)
                 if not self.dropped and self.written >= max(self.BULK_LOAD_ROWS, self.held):
-                    self._secondary_indexes_drop(cursor)
+                    self._bulk_load_begin(cursor)
                 return
             stamp = connection.ops.adapt_datetimefield_value(now)
             tail = (*self.rest, *(stamp,) * self.stamp_count)
@@ -340,6 +357,15 @@ class _NewEntities:
         """Ids for the new rows, from the table's sequence. On SQLite this transaction holds the write
         lock (transaction_mode IMMEDIATE; in WAL mode a stale snapshot cannot write either), so nobody
         else takes them; an id taken anyway would fail on the primary key, never overwrite a row."""
+        if self.pg and self.table_locked:
+            # nobody else inserts while we hold the table lock: take a block of ids with two calls instead
+            # of one nextval per row (a concurrent bare nextval would only make our insert fail on the key)
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+                [*self.take_ids_params, *self.take_ids_params, count],
+            )
+            last = int(cursor.fetchone()[0])
+            return list(range(last - count + 1, last + 1))
         if self.pg:
             cursor.execute(self.take_ids, [*self.take_ids_params, count])
             return list(cursor.fetchone()[0])
@@ -356,6 +382,7 @@ class _EntityHandler(_Handler):
         super().__init__(*args)
         self.departments = _department_index(Department.objects.filter(is_active=True))
         self.collect_codes = collect_codes  # only mark_missing needs every code of the file
+        self.known: set[str] | None = None  # the register's codes, when read once (codes_read_once)
         self.codes: set[str] = set()
         self.new_entities = _NewEntities(("uscc", "reg_no", *(f for f in self.fields if f != "jurisdiction")))
 
@@ -363,11 +390,33 @@ class _EntityHandler(_Handler):
         super().finish()
         self.new_entities.finish()
 
+    # A big file into a register of at most this many entities: the register's codes are read once, so a
+    # batch asks the database only for the entities it really has (a first load asks for none).
+    KNOWN_CODES_MAX = 500_000
+
+    def codes_read_once(self) -> None:
+        """For a big file: read the register's codes now, and keep other writers of the register out until
+        the import's transaction ends (on SQLite its write lock already does), so the set stays true."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(Entity._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            self.new_entities.table_locked = True
+        if Entity.objects.count() > self.KNOWN_CODES_MAX:
+            return
+        known: set[str] = set()
+        for uscc, reg_no in Entity.objects.values_list("uscc", "reg_no").iterator(chunk_size=20_000):
+            known.update(c for c in (uscc, reg_no) if c)
+        self.known = known
+
     def _existing(self, records: list[tabular.Record]) -> dict[str, Entity]:
         """The batch's entities already in the register, by USCC or registration number."""
         found: dict[str, Entity] = {}
+        known = self.known
         for column in ("uscc", "reg_no"):
             codes = [r.values[column] for r in records if r.values.get(column)]
+            if known is not None:  # new codes of this file cannot be in it: the reader refuses duplicates
+                codes = [c for c in codes if c in known]
             if codes:
                 sql, params = _probe(Entity, "*", column, codes)
                 found.update((getattr(e, column), e) for e in Entity.objects.raw(sql, params))
@@ -631,6 +680,27 @@ HANDLERS: dict[str, type[_Handler]] = {
 }
 
 
+@contextmanager
+def _records(
+    source: str | Path | BinaryIO,
+    filename: str,
+    spec: tabular.TableSpec,
+    limits: tabular.Limits,
+    errors: tabular.ErrorLog,
+) -> Iterator[Any]:
+    """The file's valid records (errors into `errors`): a big file on disk is read and checked in a second
+    process meanwhile the import writes (SHUANGSUIJI_IMPORT_PARALLEL_MB; benchmarks/bench_import.py)."""
+    threshold = int(getattr(settings, "SHUANGSUIJI_IMPORT_PARALLEL_BYTES", 0))
+    if isinstance(source, str | Path) and threshold and Path(source).is_file():
+        if Path(source).stat().st_size >= threshold:
+            key = next(k for k, v in tabular.SPECS.items() if v is spec)
+            with read_records_in_process(source, filename, key, errors=errors, limits=limits) as reader:
+                yield reader
+            return
+    with tabular.open_table(source, filename, limits=limits) as table:
+        yield tabular.read_records(table, spec, errors=errors)
+
+
 def register_import(
     *,
     kind: str,
@@ -659,12 +729,14 @@ def register_import(
     limits = tabular.Limits(max_file_bytes=max_bytes) if max_bytes else tabular.DEFAULT_LIMITS
     try:
         with transaction.atomic():
-            with tabular.open_table(source, filename, limits=limits) as table:
-                reader = tabular.read_records(table, spec, errors=outcome.errors)
+            with _records(source, filename, spec, limits, outcome.errors) as reader:
                 outcome.warnings = reader.warnings()
                 handler_args = (outcome, actor, update_existing, commit, directory)
                 if kind == "entities":
-                    handler: _Handler = _EntityHandler(*handler_args, collect_codes=mark_missing is not None)
+                    entities = _EntityHandler(*handler_args, collect_codes=mark_missing is not None)
+                    if isinstance(reader, ProcessRecordReader):  # a big file
+                        entities.codes_read_once()
+                    handler: _Handler = entities
                 else:
                     handler = HANDLERS[kind](*handler_args)
                 for count, record in enumerate(reader, start=1):

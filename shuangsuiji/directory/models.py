@@ -76,20 +76,24 @@ class Entity(models.Model):
     """检查对象: one regulated entity. The district keeps one register; each department lists the
     entities in its own object directory (`DirectoryListing`), and stations see their jurisdiction."""
 
-    name = models.CharField("单位名称", max_length=200, db_index=True)
+    name = models.CharField("单位名称", max_length=200)  # searched by the trigram index (PostgreSQL)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
     reg_no = models.CharField("注册号", max_length=30, unique=True, null=True, blank=True)
     legal_representative = models.CharField("法定代表人/负责人", max_length=50)
     address = models.CharField("住所/经营场所", max_length=300)
-    town = models.CharField("所在镇（街道）", max_length=30, blank=True, db_index=True)
+    town = models.CharField("所在镇（街道）", max_length=30, blank=True)
     registration_authority = models.CharField("登记机关", max_length=100)
     jurisdiction = models.ForeignKey(
-        Department, verbose_name="管辖单位", on_delete=models.PROTECT, related_name="jurisdiction_entities"
+        Department,
+        verbose_name="管辖单位",
+        on_delete=models.PROTECT,
+        related_name="jurisdiction_entities",
+        db_index=False,  # the (jurisdiction, status) index serves
     )
     entity_type = models.CharField(
         "主体类型", max_length=16, choices=EntityType.choices, default=EntityType.COMPANY
     )
-    industry = models.CharField("行业", max_length=60, blank=True, db_index=True)
+    industry = models.CharField("行业", max_length=60, blank=True)
     status = models.CharField("登记状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     established_on = models.DateField("成立日期", null=True, blank=True)
     credit_risk_class = models.CharField(
@@ -116,6 +120,10 @@ class Entity(models.Model):
             models.Index(fields=["status", "credit_risk_class"]),
             models.Index(fields=["fire_safety_category"]),
             models.Index(fields=["legal_representative"]),
+            # plain b-trees: equality only (db_index=True would add a LIKE-prefix twin on PostgreSQL that no
+            # query uses and every write pays for)
+            models.Index(fields=["town"]),
+            models.Index(fields=["industry"]),
         ]
         constraints = [
             models.CheckConstraint(

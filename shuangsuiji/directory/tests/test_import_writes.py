@@ -260,34 +260,43 @@ def test_dates_and_enumerations_round_trip_through_the_fast_path() -> None:
 
 
 def _secondary_indexes() -> dict[str, str]:
+    """The two tables' non-unique indexes and foreign keys, by name."""
+    tables = [Entity._meta.db_table, DirectoryListing._meta.db_table]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
             "JOIN pg_class c ON c.oid = x.indexrelid "
             "WHERE x.indrelid IN (%s::regclass, %s::regclass) AND NOT x.indisunique AND NOT x.indisprimary",
-            [Entity._meta.db_table, DirectoryListing._meta.db_table],
+            tables,
         )
-        return dict(cursor.fetchall())
+        found = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid IN (%s::regclass, %s::regclass)",
+            tables,
+        )
+        return found | dict(cursor.fetchall())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk-load path is PostgreSQL's")
-def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them(monkeypatch: Any) -> None:
+def test_a_bulk_load_rebuilds_what_it_dropped_and_a_failed_one_keeps_it(monkeypatch: Any) -> None:
     before = _secondary_indexes()
-    assert "directory_entity_name_trgm" in before and len(before) >= 8
+    assert "directory_entity_name_trgm" in before and len(before) >= 10
+    assert sum("FOREIGN KEY" in d for d in before.values()) == 3
     monkeypatch.setattr(imports._EntityHandler, "batch_size", 4)
     monkeypatch.setattr(imports._NewEntities, "BULK_LOAD_ROWS", 6)
     monkeypatch.setattr(
         imports._NewEntities, "_register_size", lambda self: 0
     )  # as if the register were empty
     dropped: list[int] = []
-    drop = imports._NewEntities._secondary_indexes_drop
+    begin = imports._NewEntities._bulk_load_begin
 
     def spy(self: Any, cursor: Any) -> None:
-        drop(self, cursor)
+        begin(self, cursor)
         dropped.append(len(self.dropped))
         assert _secondary_indexes() == {}  # the later batches are written without them
 
-    monkeypatch.setattr(imports._NewEntities, "_secondary_indexes_drop", spy)
+    monkeypatch.setattr(imports._NewEntities, "_bulk_load_begin", spy)
     entities = Entity.objects.count()
     bad = csv_file(HEADER_003, [*(shop(n) for n in range(70, 81)), shop(81, jurisdiction="没有这个部门")])
     outcome = run(bad)
@@ -299,3 +308,77 @@ def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them
     assert _secondary_indexes() == before  # re-created before the commit, from their own definitions
     assert Entity.objects.filter(name__contains="测试75号").count() == 1
     assert DirectoryListing.objects.filter(entity__uscc=code(81)).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk-load path is PostgreSQL's")
+def test_a_bulk_load_still_refuses_a_row_whose_references_do_not_exist(monkeypatch: Any) -> None:
+    """The foreign keys come back validated: a listing of an entity that does not exist fails the import."""
+    from django.db import IntegrityError
+
+    monkeypatch.setattr(imports._EntityHandler, "batch_size", 4)
+    monkeypatch.setattr(imports._NewEntities, "BULK_LOAD_ROWS", 6)
+    monkeypatch.setattr(imports._NewEntities, "_register_size", lambda self: 0)
+    write = imports._NewEntities.write
+
+    def dangling(self: Any, rows: list[list[Any]], directory: Any) -> None:
+        write(self, rows, directory)
+        if self.dropped:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO directory_directorylisting (entity_id, department_id, listed_at) "
+                    "VALUES (%s, %s, now())",
+                    [10**12, directory.pk],
+                )
+
+    monkeypatch.setattr(imports._NewEntities, "write", dangling)
+    entities = Entity.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run(csv_file(HEADER_003, [shop(n) for n in range(90, 102)]))
+    assert Entity.objects.count() == entities
+
+
+def test_a_big_file_read_in_a_second_process_imports_the_same(
+    tmp_path: Any, settings: Any, monkeypatch: Any
+) -> None:
+    rows = [shop(n) for n in range(110, 140)]
+    rows[7] = shop(117, jurisdiction="没有这个部门")  # the handler's error
+    rows[12][1] = rows[12][1][:-1] + ("0" if rows[12][1][-1] != "0" else "1")  # tabular's error
+    path = tmp_path / "名录.csv"
+    path.write_bytes(csv_file(HEADER_003, rows))
+    used: list[str] = []
+    real = imports.read_records_in_process
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        used.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "read_records_in_process", spy)
+
+    def import_path(**options: Any) -> imports.ImportOutcome:
+        return register_import(
+            kind="entities",
+            source=path,
+            filename="名录.csv",
+            actor=None,
+            directory=Department.objects.get(code="SCJG"),
+            **options,
+        )
+
+    settings.SHUANGSUIJI_IMPORT_PARALLEL_BYTES = 0
+    alone = import_path()
+    settings.SHUANGSUIJI_IMPORT_PARALLEL_BYTES = 1
+    parallel = import_path()
+    assert used == ["entities"]
+    assert not parallel.committed and parallel.counts() == alone.counts()
+    assert [(e.row, e.column, e.message) for e in parallel.errors] == [
+        (e.row, e.column, e.message) for e in alone.errors
+    ]
+    assert sorted(e.row for e in parallel.errors) == [9, 14]
+    entities = Entity.objects.count()
+    done = import_path(valid_rows_only=True)
+    assert done.committed and Entity.objects.count() == entities + 28 and used == ["entities", "entities"]
+    # again: the register's codes, read once, find every one of them already there
+    again = import_path()
+    assert again.new == 0 and again.rejected == 30 and not again.committed
+    assert sum("已在名录库中" in e.message for e in again.errors) == 28
+    assert import_path(update_existing=True).unchanged == 28
