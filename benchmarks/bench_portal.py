@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -846,7 +847,7 @@ def _free_port() -> int:
 class Server:
     """`shuangsuiji serve` with production settings, on loopback."""
 
-    def __init__(self, db: str, data_dir: Path, threads: int) -> None:
+    def __init__(self, db: str, data_dir: Path, threads: int, processes: int) -> None:
         self.port = _free_port()
         env = dict(os.environ)
         env.update(
@@ -871,7 +872,18 @@ class Server:
         )
         self.log = open(data_dir / f"serve-{self.port}.log", "w", encoding="utf-8")
         self.process = subprocess.Popen(  # nosec B603
-            [command, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads)],
+            [
+                command,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
+                "--processes",
+                str(processes),
+            ],
             env=env,
             cwd=ROOT,
             stdout=self.log,
@@ -899,7 +911,17 @@ class Server:
             return error.code, 0
 
     def cpu(self) -> float:
-        return _cpu_of(self.process.pid)
+        """CPU seconds of the server: its process and the worker processes it forked."""
+        pids = [self.process.pid]
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == self.process.pid:
+                    pids.append(int(proc.name))
+        return sum(_cpu_of(pid) for pid in pids)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -993,7 +1015,7 @@ def run_wrk(
 def measure(
     db: str, data_dir: Path, urls: dict[str, list[str]], args: argparse.Namespace, work: Path
 ) -> list[dict[str, Any]]:
-    server = Server(db, data_dir, args.server_threads)
+    server = Server(db, data_dir, args.server_threads, args.server_processes)
     results: list[dict[str, Any]] = []
     try:
         search = mix(urls)
@@ -1001,8 +1023,15 @@ def measure(
             status, _size = server.get(path)
             if status != 200:
                 print(f"  ! {path}: HTTP {status}", flush=True)
+        # the same mix with every URL made unique (an ignored parameter): no response comes from the
+        # servers' page cache, as for searches nobody made in the last minute
+        unique = [
+            f"{path}{'&' if '?' in path else '?'}fresh={i}"
+            for i, path in zip(range(args.requests), itertools.cycle(search), strict=False)
+        ]
         kinds: list[tuple[str, list[str], int]] = [
             ("search mix", search, args.requests),
+            ("search uncached", unique, args.requests),
             ("task page", urls["task"], args.requests),
         ]
         kinds = [k for k in kinds if args.only in ("all", k[0].split()[0])]
@@ -1016,11 +1045,16 @@ def measure(
                 ("· home /", urls.get("home", ["/"]), part),
             ]
         models = [("closed", 0)] + ([("paced", args.think_ms)] if args.think_ms > 0 else [])
+
+        def run_of(kind: str, kind_urls: list[str], tag: str) -> list[str]:
+            # each run of the uncached kind gets URLs of its own (else the warm-up would fill the cache)
+            return [f"{u}-{tag}" for u in kind_urls] if kind == "search uncached" else kind_urls
+
         for kind, kind_urls, count in kinds:
             # warm-up (not counted): templates, the OS page cache, the database's buffers
             run_wrk(
                 server,
-                kind_urls,
+                run_of(kind, kind_urls, "warm"),
                 requests=min(200, count),
                 clients=10,
                 think_ms=0,
@@ -1033,7 +1067,7 @@ def measure(
                     continue
                 result = run_wrk(
                     server,
-                    kind_urls,
+                    run_of(kind, kind_urls, model),
                     requests=count,
                     clients=args.clients,
                     think_ms=think,
@@ -1084,6 +1118,12 @@ def main() -> None:
     )
     parser.add_argument("--max-seconds", type=int, default=300, help="upper bound of one wrk run")
     parser.add_argument("--server-threads", type=int, default=8, help="`shuangsuiji serve --threads`")
+    parser.add_argument(
+        "--server-processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="`shuangsuiji serve --processes` (its default: one per core)",
+    )
     parser.add_argument(
         "--only", choices=("all", "search", "task"), default="all", help="main URL kinds to run"
     )

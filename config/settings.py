@@ -212,9 +212,20 @@ if not DEBUG:
 # extra server. Run the worker with `shuangsuiji db_worker` (`shuangsuiji demo` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Per process: the portal's rendered pages (a minute each, as their Cache-Control allows) and the big
+# task pages (per version). Shared state (the dashboard's figures, jobs) lives in the database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
+
 SHUANGSUIJI_BACKGROUND_THRESHOLD = env_int("SHUANGSUIJI_BACKGROUND_THRESHOLD", 100_000, minimum=0)
 
 SHUANGSUIJI_IMPORT_BACKGROUND_BYTES = env_int("SHUANGSUIJI_IMPORT_BACKGROUND_MB", 5, minimum=0) * 1024 * 1024
+# Files at least this big are read and checked in a second process while the import writes (0: never).
+SHUANGSUIJI_IMPORT_PARALLEL_BYTES = env_int("SHUANGSUIJI_IMPORT_PARALLEL_MB", 8, minimum=0) * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("SHUANGSUIJI_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
