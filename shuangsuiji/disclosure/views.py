@@ -121,6 +121,7 @@ def _public_task(pk: int) -> Any:
 
 @rule(PUBLIC)
 @cache_control(**CACHE)
+@kept
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     found = _public_task(pk)
     # A big task's page lists thousands of published entities and is the same for everyone: it is rendered

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from shuangsuiji.directory.models import Entity, EntityType
@@ -84,6 +85,10 @@ def test_nothing_about_a_drawn_entity_is_public_before_its_results_are(client: A
 
     first = task.records.order_by("selection__rank").first()
     publish(cast, first)
+    # within the minute the pages' Cache-Control allows, a server process shows the page it kept …
+    kept = body(client, reverse("portal:task", args=[task.pk]))
+    assert first.entity.name not in kept
+    cache.clear()  # … a minute later (and behind any proxy) the publication shows
     shown = body(client, reverse("portal:task", args=[task.pk]))
     assert first.entity.name in shown and first.selection.ticket[:16] in shown
     others = [s for s in selections if s.pk != first.selection_id]
