@@ -660,11 +660,20 @@ def test_page_errors_are_shown_in_chinese_and_keep_what_was_typed(client: Any, c
 
 def test_home_page_shows_the_overdue_entries_in_red(client: Any, cast: Any) -> None:
     task = dispatched(cast)
+    today = timezone.localdate()
+    InspectionRecord.objects.exclude(state=InspectionRecord.State.PUBLISHED).update(
+        results_due=today + timedelta(days=60)
+    )
     sign_in(client, cast["scjg.manager"])
     body = client.get(reverse("core:home")).content.decode()
-    assert "待办与期限" in body
-    if timezone.localdate() > date(2026, 11, 17):
-        assert 'class="overdue"' in body and task.ref in body
+    assert "待办与期限" in body and '已逾期 <b class="due overdue">0</b>' in body
+    assert '<span class="due overdue">' not in body
+    record = task.records.order_by("selection__rank").first()
+    yesterday = today - timedelta(days=1)
+    InspectionRecord.objects.filter(pk=record.pk).update(results_due=yesterday)
+    body = client.get(reverse("core:home")).content.decode()
+    assert '已逾期 <b class="due overdue">1</b>' in body
+    assert f'<span class="due overdue">{yesterday:%Y-%m-%d}' in body and task.ref in body
 
 
 def test_the_task_page_filters_by_state_and_pages(client: Any, cast: Any) -> None:
