@@ -134,6 +134,16 @@ def may_enter(user: Any, part: RecordPart) -> bool:
     return Role.INSPECTOR in user.role_set and on_team(user, part)
 
 
+def may_reopen(user: Any, part: RecordPart) -> bool:
+    """退回录入: the department's managers and leaders (before publication)."""
+    return bool(user.role_set & {Role.MANAGER, Role.LEADER}) and _in_department(user, part.department_id)
+
+
+def may_request_correction(user: Any, part: RecordPart) -> bool:
+    """申请更正 a published result: whoever may enter the department's part."""
+    return may_enter(user, part)
+
+
 def may_publish(user: Any, record: InspectionRecord) -> bool:
     return bool(user.role_set & {Role.MANAGER, Role.LEADER}) and _in_department(
         user, record.task.plan.department_id
@@ -338,7 +348,7 @@ def part_reopen(*, actor: Any, part: RecordPart, reason: str) -> RecordPart:
         raise ValidationError("记录已公示，检查结果不得擅自改变；如确有错误请申请更正。")
     if part.state != RecordPart.State.ENTERED:
         raise ValidationError("本部门尚未提交，无需退回。")
-    if not (actor.role_set & {Role.MANAGER, Role.LEADER} and _in_department(actor, part.department_id)):
+    if not may_reopen(actor, part):
         raise ValidationError("只有本部门的管理员或负责人可以退回录入。")
     if not reason.strip():
         raise ValidationError("请填写退回理由。")
@@ -470,7 +480,7 @@ def correction_request(
         raise ValidationError("未公示的结果可直接退回修改，无需更正。")
     if not result.current:
         raise ValidationError("只能更正现行版本的检查结果。")
-    if not may_enter(actor, result.part):
+    if not may_request_correction(actor, result.part):
         raise ValidationError("只有本部门可以申请更正本部门的检查结果。")
     if new_code.code_set_id != record.task.result_code_set_id:
         raise ValidationError("更正后的结果不在本任务的检查结果代码集内。")

@@ -131,11 +131,9 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     and services.may_enter(user, p),
                     "can_reopen": record.state != InspectionRecord.State.PUBLISHED
                     and p.state == RecordPart.State.ENTERED
-                    and bool(user.role_set & {"manager", "leader"})
-                    and services._in_department(user, p.department_id),
+                    and services.may_reopen(user, p),
                     "can_correct": record.state == InspectionRecord.State.PUBLISHED
-                    and (services.may_enter(user, p) or services._in_department(user, p.department_id))
-                    and bool(user.role_set & {"manager", "leader", "inspector"}),
+                    and services.may_request_correction(user, p),
                 }
                 for p in parts
             ],
