@@ -2,8 +2,9 @@
 Linux); put a TLS proxy in front. Static files are served by WhiteNoise from `collectstatic`'s folder.
 
 One Python process runs Python code on one core at a time, so on Linux the command starts `--processes`
-copies of the server (default: one per core) sharing one listening socket, and restarts any that dies; on
-Windows (no fork) it runs one."""
+copies of the server (default: one per core) sharing one listening socket; if one dies, it stops the others
+and exits with status 1, for the service manager (systemd, NSSM) to restart the whole server. On Windows (no
+fork) it runs one."""
 
 from __future__ import annotations
 
@@ -65,27 +66,36 @@ class Command(BaseCommand):
         sock = socket.create_server((options["host"], options["port"]), backlog=1024)
         sock.set_inheritable(True)
         children: set[int] = set()
-        stopping = False
+        stopping: list[float] = []  # when the stop began (empty: serving)
+        failed = False
+        signals = {signal.SIGTERM, signal.SIGINT}
 
         def start() -> None:
+            # signals wait until the parent knows the child's pid (a stop during fork kills it too)
+            signal.pthread_sigmask(signal.SIG_BLOCK, signals)
             pid = os.fork()
             if pid == 0:  # the child: its own Django, its own database connections
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
                 try:
                     _serve(sock, options)
                 finally:
                     os._exit(0)
             children.add(pid)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
 
-        def stop(signum: int, _frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
+        def kill(signum: int) -> None:
             for pid in list(children):
                 try:
-                    os.kill(pid, signal.SIGTERM)
+                    os.kill(pid, signum)
                 except ProcessLookupError:
                     children.discard(pid)
+
+        def stop(signum: int, _frame: Any) -> None:
+            if not stopping:
+                stopping.append(time.monotonic())
+            kill(signal.SIGTERM)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -93,13 +103,18 @@ class Command(BaseCommand):
             start()
         while children:
             try:
-                pid, status = os.wait()
+                pid, status = os.waitpid(-1, os.WNOHANG if stopping else 0)
             except ChildProcessError:
                 break
+            if pid == 0:  # stopping, and nobody has exited yet
+                if time.monotonic() - stopping[0] > 10:
+                    kill(signal.SIGKILL)
+                time.sleep(0.1)
+                continue
             children.discard(pid)
-            if not stopping:
-                self.stderr.write(f"服务进程 {pid} 已退出（状态 {status}），正在重新启动。")
-                time.sleep(1)  # a child that dies at once must not spin
-                start()
+            if not stopping:  # a worker died: stop the rest and exit, for the service manager to restart
+                self.stderr.write(f"服务进程 {pid} 意外退出（状态 {status}），正在停止其余进程。")
+                failed = True
+                stop(signal.SIGTERM, None)
         sock.close()
-        sys.exit(0)
+        sys.exit(1 if failed else 0)
