@@ -222,6 +222,10 @@ CACHES = {
 }
 
 SHUANGSUIJI_BACKGROUND_THRESHOLD = env_int("SHUANGSUIJI_BACKGROUND_THRESHOLD", 100_000, minimum=0)
+# Draws: populations of at least this many entities are drawn by 2 worker processes (same answer); the team
+# draw's tickets in this many processes (pays only on idle cores). docs/lottery.md.
+SHUANGSUIJI_DRAW_PARALLEL_THRESHOLD = env_int("SHUANGSUIJI_DRAW_PARALLEL_THRESHOLD", 2_000_000, minimum=1)
+SHUANGSUIJI_TEAM_DRAW_PROCESSES = env_int("SHUANGSUIJI_TEAM_DRAW_PROCESSES", 1, minimum=1)
 
 SHUANGSUIJI_IMPORT_BACKGROUND_BYTES = env_int("SHUANGSUIJI_IMPORT_BACKGROUND_MB", 5, minimum=0) * 1024 * 1024
 # Files at least this big are read and checked in a second process while the import writes (0: never).
