@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, Max, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Value
 from django.http import HttpRequest
 
 from shuangsuiji.disclosure.models import PublishedResult
@@ -56,7 +56,7 @@ def task_disclosure(task: Task) -> TaskDisclosure:
         return out
     if draw.state != Draw.State.COMMITTED:
         out.witnesses = [w.get_role_display() for w in draw.witnesses.all()]
-    out.records, out.published, _ = _record_counts(task)
+    out.records, out.published = _record_counts(task)
     # Tuples, not model instances: a big task publishes thousands of entities (benchmarks/bench_portal.py).
     fields = ("rank", "key", "name", "ticket", "record", "published_at")
     selections = (
@@ -75,27 +75,12 @@ def task_disclosure(task: Task) -> TaskDisclosure:
     return out
 
 
-def _record_counts(task: Task) -> tuple[int, int, Any]:
-    """(records, published records, latest publication time) of a task, in one query."""
-    published = Q(state=InspectionRecord.State.PUBLISHED)
+def _record_counts(task: Task) -> tuple[int, int]:
+    """(records, published records) of a task, in one query."""
     row = InspectionRecord.objects.filter(task=task).aggregate(
-        records=Count("pk"),
-        published=Count("pk", filter=published),
-        latest=Max("published_at", filter=published),
+        records=Count("pk"), published=Count("pk", filter=Q(state=InspectionRecord.State.PUBLISHED))
     )
-    return row["records"], row["published"], row["latest"]
-
-
-def task_version(task: Task) -> str | None:
-    """A key that changes whenever what the task page shows about the draw and its published entities can
-    change (the draw's state, a record published); None before there is a draw. The commitment digest makes
-    it unique to this draw."""
-    draw = Draw.objects.filter(task=task).values_list("pk", "state", "commitment_sha256").first()
-    if draw is None:
-        return None
-    records, published, latest = _record_counts(task)
-    stamp = latest.isoformat() if latest else "-"
-    return f"{task.pk}:{draw[0]}:{draw[1]}:{draw[2]}:{records}:{published}:{stamp}"
+    return row["records"], row["published"]
 
 
 def task_open_data(info: TaskDisclosure) -> dict[str, Any]:
