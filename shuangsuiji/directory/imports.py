@@ -358,8 +358,9 @@ class _NewEntities:
         lock (transaction_mode IMMEDIATE; in WAL mode a stale snapshot cannot write either), so nobody
         else takes them; an id taken anyway would fail on the primary key, never overwrite a row."""
         if self.pg and self.table_locked:
-            # nobody else inserts while we hold the table lock: take a block of ids with two calls instead
-            # of one nextval per row (a concurrent bare nextval would only make our insert fail on the key)
+            # while we hold the table lock nobody else inserts: take a block of ids with two calls instead
+            # of one nextval per row (an id someone else takes meanwhile makes *their* insert fail on the
+            # primary key once we have written it; no row is ever overwritten)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
                 [*self.take_ids_params, *self.take_ids_params, count],
@@ -385,10 +386,6 @@ class _EntityHandler(_Handler):
         self.known: set[str] | None = None  # the register's codes, when read once (codes_read_once)
         self.codes: set[str] = set()
         self.new_entities = _NewEntities(("uscc", "reg_no", *(f for f in self.fields if f != "jurisdiction")))
-
-    def finish(self) -> None:
-        super().finish()
-        self.new_entities.finish()
 
     # A big file into a register of at most this many entities: the register's codes are read once, so a
     # batch asks the database only for the entities it really has (a first load asks for none).
@@ -745,6 +742,8 @@ def register_import(
                         report(int(reader.progress() * 900), f"已检查 {count} 行")
                 handler.finish()
                 outcome.rows = reader.data_rows
+            if isinstance(handler, _EntityHandler) and commit and (valid_rows_only or not outcome.errors):
+                handler.new_entities.finish()  # what a bulk load dropped; a rollback restores it anyway
             if mark_missing is not None and isinstance(handler, _EntityHandler):
                 outcome.marked = handler.mark_missing(MARK_MISSING[mark_missing])
             if not commit or (outcome.errors and not valid_rows_only):

@@ -74,3 +74,13 @@ def task_get(user: Any, pk: int) -> Task | None:
         if task is None or not task_visible_to(user, task):
             return None
     return task
+
+
+def task_or_404(user: Any, pk: int) -> Task:
+    """`task_get`, or the page's 404."""
+    from django.http import Http404
+
+    task = task_get(user, pk)
+    if task is None:
+        raise Http404("抽查任务不存在或不在您的可见范围内。")
+    return task

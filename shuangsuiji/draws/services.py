@@ -225,7 +225,8 @@ def _store_selections(draw: Draw, selected: Sequence[lottery.Selected]) -> None:
     if connection.vendor != "postgresql":
         keys = [s.key for s in selected]
         entities = dict(Entity.objects.filter(uscc__in=keys).values_list("uscc", "pk"))
-        entities.update(Entity.objects.filter(reg_no__in=keys, uscc=None).values_list("reg_no", "pk"))
+        for reg_no, pk in Entity.objects.filter(reg_no__in=keys, uscc=None).values_list("reg_no", "pk"):
+            entities.setdefault(reg_no, pk)  # a USCC match wins, as in the PostgreSQL join
         absent = [s.key for s in selected if s.key not in entities]
         if absent:
             raise _missing_entities(absent)

@@ -23,13 +23,6 @@ from shuangsuiji.planning.models import Task
 from shuangsuiji.planning.selectors import plan_editable_by, plans_visible_to
 
 
-def task_or_404(request: HttpRequest, pk: int) -> Task:
-    task = selectors.task_get(request.user, pk)
-    if task is None:
-        raise Http404("抽查任务不存在或不在您的可见范围内。")
-    return task
-
-
 def _runs(request: HttpRequest, task: Task) -> None:
     if not plan_editable_by(request.user, task.plan):
         raise PermissionDenied("只有本部门的抽查管理员可以组织抽取。")
@@ -45,7 +38,7 @@ def _draw(task: Task) -> Draw:
 @rule("draws.run")
 @require_POST
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     if jobs.in_background(eligibility.scope(task).count()):
         job = job_enqueue(
@@ -66,7 +59,7 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.view")
 def announcement(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     draw = _draw(task)
     return render(
         request,
@@ -77,7 +70,7 @@ def announcement(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.run")
 def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     draw = _draw(task)
     if draw.state == Draw.State.DRAWN:
@@ -133,7 +126,7 @@ def ceremony(request: HttpRequest, pk: int) -> HttpResponse:
 @rule("draws.run")
 @require_POST
 def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     upload = request.FILES.get("media")
     if upload is None:
@@ -156,7 +149,7 @@ def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("draws.view")
 def media_file(request: HttpRequest, pk: int, media_pk: int) -> HttpResponseBase:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     if not selectors.sees_whole_list(request.user, task):
         raise PermissionDenied("无权查看抽取影像资料。")
     media = get_object_or_404(CeremonyMedia, pk=media_pk, draw__task=task)
@@ -172,7 +165,7 @@ def media_file(request: HttpRequest, pk: int, media_pk: int) -> HttpResponseBase
 
 @rule("draws.view")
 def result(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     draw = _draw(task)
     if draw.state == Draw.State.COMMITTED:
         raise Http404("此任务尚未抽取。")
@@ -236,7 +229,7 @@ def _seat(request: HttpRequest, task: Task, member_pk: int) -> TeamMember:
 
 @rule("draws.run")
 def substitute(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     member = _seat(request, task, member_pk)
     form = SubstituteForm(request.POST or None)
@@ -262,7 +255,7 @@ def substitute(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @rule("draws.run")
 def replacement(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     member = _seat(request, task, member_pk)
     form = ReplacementForm(request.POST or None)
@@ -296,7 +289,7 @@ def replacement(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 @rule("draws.approve")
 @require_POST
 def decide(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     change = get_object_or_404(DrawChange, pk=change_pk, draw__task=task)
     try:
         services.replacement_decide(
@@ -315,7 +308,7 @@ def decide(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
 @rule("draws.run")
 @require_POST
 def dispatch(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     _runs(request, task)
     try:
         services.draw_dispatch(actor=request.user, draw=_draw(task), ip=client_ip(request))
@@ -355,7 +348,7 @@ def receive(request: HttpRequest, plan_pk: int) -> HttpResponse:
 
 @rule("draws.bundle")
 def bundle(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = selectors.task_or_404(request.user, pk)
     if not selectors.sees_whole_list(request.user, task):
         raise PermissionDenied("无权下载此任务的抽取包。")
     draw = _draw(task)

@@ -127,16 +127,19 @@ def on_team(user: Any, part: RecordPart) -> bool:
     ).exists()
 
 
+def _manages(user: Any, department_id: int) -> bool:
+    """A manager or leader of the department (or of a department above it)."""
+    return bool(user.role_set & {Role.MANAGER, Role.LEADER}) and _in_department(user, department_id)
+
+
 def may_enter(user: Any, part: RecordPart) -> bool:
     """谁检查、谁录入: the department's own team members, or its managers and leaders."""
-    if user.role_set & {Role.MANAGER, Role.LEADER} and _in_department(user, part.department_id):
-        return True
-    return Role.INSPECTOR in user.role_set and on_team(user, part)
+    return _manages(user, part.department_id) or (Role.INSPECTOR in user.role_set and on_team(user, part))
 
 
 def may_reopen(user: Any, part: RecordPart) -> bool:
     """退回录入: the department's managers and leaders (before publication)."""
-    return bool(user.role_set & {Role.MANAGER, Role.LEADER}) and _in_department(user, part.department_id)
+    return _manages(user, part.department_id)
 
 
 def may_request_correction(user: Any, part: RecordPart) -> bool:
@@ -145,9 +148,7 @@ def may_request_correction(user: Any, part: RecordPart) -> bool:
 
 
 def may_publish(user: Any, record: InspectionRecord) -> bool:
-    return bool(user.role_set & {Role.MANAGER, Role.LEADER}) and _in_department(
-        user, record.task.plan.department_id
-    )
+    return _manages(user, record.task.plan.department_id)
 
 
 def may_approve(user: Any, correction: Correction) -> bool:

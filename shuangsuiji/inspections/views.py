@@ -17,7 +17,7 @@ from shuangsuiji.core.jobs import job_enqueue
 from shuangsuiji.core.pagination import paginate
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.draws.models import TeamMember
-from shuangsuiji.draws.views import task_or_404
+from shuangsuiji.draws.selectors import task_or_404
 from shuangsuiji.inspections import documents, jobs, selectors, services
 from shuangsuiji.inspections.forms import (
     CorrectionForm,
@@ -68,7 +68,7 @@ def _record(request: HttpRequest, pk: int) -> InspectionRecord:
 
 @rule("inspections.view")
 def task_records(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = task_or_404(request.user, pk)
     records = selectors.records_visible_to(request.user, task).prefetch_related("parts__department")
     state = request.GET.get("state", "")
     if state in InspectionRecord.State.values:
@@ -447,7 +447,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 @rule("inspections.archive")
 @require_POST
 def archive_start(request: HttpRequest, pk: int) -> HttpResponse:
-    task = task_or_404(request, pk)
+    task = task_or_404(request.user, pk)
     job = job_enqueue(
         kind="inspections.archive", title=f"立卷归档：{task.ref}", user=request.user, params={"task": task.pk}
     )
@@ -456,7 +456,7 @@ def archive_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @rule("inspections.archive")
 def archive_file(request: HttpRequest, pk: int) -> HttpResponseBase:
-    task = task_or_404(request, pk)
+    task = task_or_404(request.user, pk)
     name = jobs.archive_name(task)
     if not default_storage.exists(name):
         raise Http404("尚未生成归档包。")

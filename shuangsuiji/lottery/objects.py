@@ -264,6 +264,14 @@ def _shard_from_sorted_tsv(seed: bytes, read: Callable[[int], bytes], strata: Se
     return ShardDraw(tops=packed, sizes=sizes)
 
 
+def _check_population_digest(actual: str | None, committed: str) -> None:
+    if actual != committed:
+        raise IntegrityError(
+            "检查对象名录与承诺的 population_sha256 不符（名录在承诺后被改动）",
+            "the population does not match population_sha256 of the commitment (changed after the commitment)",
+        )
+
+
 def _check_sizes(sizes: Mapping[str, int], strata: Sequence[Stratum]) -> None:
     for s in strata:
         if sizes.get(s.label, 0) != s.size:
@@ -300,11 +308,8 @@ def draw_objects(
     scan = scan_population(
         population, labels=quotas, on_chunk=_ticket_hook(seed, tops, quotas), on_stratum_end=on_stratum_end
     )
-    if population_sha256 is not None and scan.sha256 != population_sha256:
-        raise IntegrityError(
-            "检查对象名录与承诺的 population_sha256 不符（名录在承诺后被改动）",
-            "the population does not match population_sha256 of the commitment (changed after the commitment)",
-        )
+    if population_sha256 is not None:
+        _check_population_digest(scan.sha256, population_sha256)
     _check_sizes(scan.sizes, strata)
     with gc_paused():
         ordered = _in_ticket_order(selected)
@@ -421,11 +426,7 @@ def draw_objects_from_file(
     path = os.fspath(path)
     if processes <= 1:
         _check_seed(seed)
-        if _file_digest(path) != population_sha256:
-            raise IntegrityError(
-                "检查对象名录与承诺的 population_sha256 不符（名录在承诺后被改动）",
-                "the population does not match population_sha256 of the commitment (changed after the commitment)",
-            )
+        _check_population_digest(_file_digest(path), population_sha256)
         try:
             with open(path, "rb") as fh:
                 shard = _shard_from_sorted_tsv(seed, fh.read, strata)
@@ -440,11 +441,7 @@ def draw_objects_from_file(
         pending = pool.map_async(_shard_worker, jobs)
         digest = _file_digest(path)
         shards = pending.get()
-    if digest != population_sha256:
-        raise IntegrityError(
-            "population.tsv 与承诺的 population_sha256 不符",
-            "population.tsv does not match population_sha256 of the commitment",
-        )
+    _check_population_digest(digest, population_sha256)
     _check_boundaries(ranges)
     merged = merge_shards(shards, strata)
     return ObjectDraw(selected=merged.selected, population_sha256=digest, sizes=merged.sizes)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pickle  # nosec B403 — only between this process and the child it started
 import subprocess  # nosec B404
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,15 +61,18 @@ def _unpack(packed: tuple[Any, ...]) -> list[Record]:
 class _Forwarded(ErrorLog):
     """An ErrorLog that keeps every add, to be sent with the batch it belongs to."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int, flush: Callable[[], None]) -> None:
         super().__init__(max_kept=0)
         self.pending: list[tuple[Any, ...]] = []
+        self.limit, self.flush = limit, flush
 
     def add(
         self, row: int | None, column: str, value: object, message: str, column_index: int | None = None
     ) -> None:
         super().add(row, column, value, message, column_index)
         self.pending.append((row, column, value, message, column_index))
+        if len(self.pending) >= self.limit:  # a file of mostly bad rows: send them on, do not hoard them
+            self.flush()
 
     def take(self) -> list[tuple[Any, ...]]:
         taken, self.pending = self.pending, []
@@ -88,18 +91,24 @@ class _Channel:
 
 
 def _child(out: _Channel, path: str, filename: str, spec_key: str, limits: Limits, batch: int) -> None:
-    errors = _Forwarded()
+    records: list[Record] = []
+    progress: list[Callable[[], float]] = [lambda: 0.0]
+
+    def send_batch() -> None:
+        out.send(("batch", _pack(records), errors.take(), progress[0]()))
+        records.clear()
+
+    errors = _Forwarded(batch, send_batch)
     try:
         with open_table(path, filename, limits=limits) as table:
             reader = read_records(table, SPECS[spec_key], errors=errors)
+            progress[0] = reader.progress
             out.send(("header", reader.warnings()))
-            records: list[Record] = []
             for record in reader:
                 records.append(record)
                 if len(records) >= batch:
-                    out.send(("batch", _pack(records), errors.take(), reader.progress()))
-                    records = []
-            out.send(("batch", _pack(records), errors.take(), reader.progress()))
+                    send_batch()
+            send_batch()
             out.send(("end", reader.data_rows, reader.blank_rows, reader.records))
     except TabularError as error:
         _last_word(

@@ -104,3 +104,32 @@ def test_stopping_early_ends_the_reading_process(tmp_path: Path) -> None:
         first = next(iter(reader))
     assert first.row == 2
     assert reader._process.poll() is not None  # ended, not left running
+
+
+def test_a_file_of_bad_rows_sends_its_errors_as_they_come(tmp_path: Path) -> None:
+    """A file with no valid row: every error arrives, in order (sent every `batch` of them, see below)."""
+    rows = [ENTITY_HEADERS_003] + [
+        [*entity_row(i)[:1], "91410381MA00000000", *entity_row(i)[2:]] for i in range(60)
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes(rows))
+    expected = one_pass(path)
+    assert expected[0] == [] and len(expected[1]) >= 60
+    errors = ErrorLog()
+    with read_records_in_process(
+        path, path.name, "entities", errors=errors, limits=DEFAULT_LIMITS, batch=5
+    ) as reader:
+        it = iter(reader)
+        with pytest.raises(StopIteration):
+            next(it)
+    assert list(errors) == expected[1]
+
+
+def test_the_reader_sends_errors_every_batch_of_them() -> None:
+    from shuangsuiji.tabular.parallel import _Forwarded
+
+    sent: list[list[tuple[object, ...]]] = []
+    log = _Forwarded(5, lambda: sent.append(log.take()))
+    for row in range(12):
+        log.add(row, "列", "x", "错")
+    assert [len(s) for s in sent] == [5, 5] and len(log.pending) == 2 and log.count == 12
