@@ -212,7 +212,8 @@ if not DEBUG:
 # extra server. Run the worker with `shuangsuiji db_worker` (`shuangsuiji demo` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Per process: the portal's rendered pages (a minute each, as their Cache-Control allows). Shared state (the dashboard's figures, jobs) lives in the database.
+# Per process: the portal's rendered pages (a minute each, as their Cache-Control allows). Shared state
+# (the dashboard's figures, jobs) lives in the database.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
