@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -76,3 +78,39 @@ class ItemListVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} 第{self.version}版"
+
+
+class NameTokensField(models.TextField):  # type: ignore[type-arg]
+    """The FTS5 column of `ResultName`; `tokens__match=…` is FTS5's MATCH."""
+
+
+@NameTokensField.register_lookup
+class Match(models.Lookup):  # type: ignore[type-arg]
+    lookup_name = "match"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class ResultName(models.Model):
+    """SQLite only: the FTS5 index of published results' entity names by bigram (`disclosure.names`), its
+    rowid the result's id. Created and kept by migration 0004's SQL and triggers, not by Django."""
+
+    result = models.OneToOneField(
+        PublishedResult,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    tokens = NameTokensField()
+
+    class Meta:
+        managed = False
+        db_table = "disclosure_resultname"
+
+    def __str__(self) -> str:
+        return f"名称索引 {self.pk}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -30,16 +31,29 @@ kept = cache_page(CACHE["max_age"])
 TASK_PAGE = 200
 
 
-def _departments_with_results() -> list[Department]:
-    # EXISTS per department (an index probe each), not DISTINCT over 10^6 results on every search
-    # (benchmarks/bench_portal.py: ~80 ms per request at 10^6 rows, on both databases).
-    has_results = Exists(PublishedResult.objects.filter(department_id=OuterRef("pk")))
-    return list(Department.objects.filter(has_results).only("pk", "name").order_by("path"))
+def _search_choices() -> dict[str, list[tuple[int, str]]]:
+    """The search form's choices, the same for every visitor: kept per process for the pages' minute.
 
+    Departments and items are those with published results, each by an EXISTS (an index probe each), not a
+    DISTINCT over 10^6 results (benchmarks/bench_portal.py: ~80 ms per request at 10^6 rows)."""
 
-def _items_with_results() -> list[InspectionItem]:
-    has_results = Exists(PublishedResult.objects.filter(item_id=OuterRef("pk")))
-    return list(InspectionItem.objects.filter(has_results).only("pk", "name").order_by("code"))
+    def compute() -> dict[str, list[tuple[int, str]]]:
+        def has_results(field: str) -> Exists:
+            return Exists(PublishedResult.objects.filter(**{field: OuterRef("pk")}))
+
+        departments = Department.objects.filter(has_results("department_id")).order_by("path")
+        items = InspectionItem.objects.filter(has_results("item_id")).order_by("code")
+        codes = sorted({(c.number, c.label) for c in ResultCode.objects.all()})
+        return {
+            "departments": list(departments.values_list("pk", "name")),
+            "items": list(items.values_list("pk", "name")),
+            "codes": [(number, f"{number}. {label}") for number, label in codes],
+            "years": [(year, str(year)) for year in range(timezone.localdate().year, 2019, -1)],
+        }
+
+    return cast(
+        dict[str, list[tuple[int, str]]], cache.get_or_set("portal:search-choices", compute, CACHE["max_age"])
+    )
 
 
 @rule(PUBLIC)
@@ -154,22 +168,12 @@ def task_json(request: HttpRequest, pk: int) -> JsonResponse:
 @kept
 def results(request: HttpRequest) -> HttpResponse:
     filters = selectors.result_filters(request)
-    searched = any(v not in ("", None) for v in vars(filters).values())
-    page = paginate(request, selectors.result_search(filters), count_cap=1000 if filters.q else 10_000)
+    page = paginate(request, selectors.result_page_search(filters), count_cap=selectors.SEARCH_COUNT_CAP)
+    page.items = selectors.page_results(page.items)
     return render(
         request,
         "disclosure/results.html",
-        {
-            "page": page,
-            "filters": filters,
-            "searched": searched,
-            "departments": _departments_with_results(),
-            "items": _items_with_results(),
-            "codes": sorted(
-                {(c.number, c.label) for c in ResultCode.objects.all()}, key=lambda pair: (pair[0], pair[1])
-            ),
-            "years": range(timezone.localdate().year, 2019, -1),
-        },
+        {"page": page, "filters": filters, "choices": _search_choices()},
     )
 
 

@@ -1,0 +1,114 @@
+"""The results search: substring semantics of the name indexes (SQLite FTS5, PostgreSQL bigram GIN or the
+newest-first walk), the filters, and what the page renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from shuangsuiji.disclosure import names, selectors
+from shuangsuiji.disclosure.models import PublishedResult, ResultName
+from shuangsuiji.disclosure.tests.test_portal import body, publish
+from shuangsuiji.inspections.tests.test_inspections import dispatched
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows(cast: Any) -> list[PublishedResult]:
+    """Published results of two records, renamed: one name per result."""
+    task = dispatched(cast)
+    for record in task.records.all()[:2]:
+        publish(cast, record)
+    out = list(PublishedResult.objects.order_by("pk"))
+    assert len(out) >= 4
+    chosen = ["洛阳美发店发美有限公司", "偃师区<b>餐饮</b>店", "偃师区美_有商行", "洛阳美发有限公司"]
+    for i, row in enumerate(out):
+        name = chosen[i] if i < len(chosen) else f"其他企业{i}"
+        PublishedResult.objects.filter(pk=row.pk).update(entity_name=name)  # the update trigger on SQLite
+    return list(PublishedResult.objects.order_by("pk"))
+
+
+def found(q: str, **filters: Any) -> set[str]:
+    search = selectors.result_page_search(selectors.ResultFilters(q=q, **filters))
+    return {r.entity_name for r in selectors.page_results(list(search))}
+
+
+def test_a_name_search_finds_exactly_the_names_that_contain_it(rows: list[PublishedResult]) -> None:
+    assert found("美发有") == {"洛阳美发有限公司"}
+    # every bigram of 美发美 (美发, 发美) is in 洛阳美发店发美有限公司, but not in a row
+    assert found("美发美") == set()
+    assert found("发美") == {"洛阳美发店发美有限公司"}
+    assert found("洛阳美发") == {"洛阳美发店发美有限公司", "洛阳美发有限公司"}
+    assert found("美_有") == {"偃师区美_有商行"}  # LIKE's wildcards are plain characters
+    assert found("美%") == set()
+    assert found("偃师区") == {"偃师区<b>餐饮</b>店", "偃师区美_有商行"}
+    # the export path (id IN the index's matches on SQLite) agrees with the page's
+    for q in ("美发有", "美发美", "偃师区", "美_有"):
+        exported = {r.entity_name for r in selectors.result_search(selectors.ResultFilters(q=q))}
+        assert exported == found(q), q
+
+
+def test_the_filters_apply_to_a_name_search(rows: list[PublishedResult]) -> None:
+    first = rows[0]
+    assert found("洛阳", department=first.department_id) == {
+        r.entity_name for r in rows if r.department_id == first.department_id and "洛阳" in r.entity_name
+    }
+    assert found("洛阳", year=first.year) >= {first.entity_name}
+    assert found("洛阳", year=first.year + 1) == set()
+    assert found("洛阳", code=first.code_number + 50) == set()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_sqlite_keeps_the_name_index_with_the_results(rows: list[PublishedResult]) -> None:
+    assert names.available(connection)
+    indexed = ResultName.objects.filter(tokens__match=names.phrase("美发有")).values_list("pk", flat=True)
+    assert set(indexed) == {rows[3].pk}
+    PublishedResult.objects.filter(pk=rows[3].pk).update(entity_name="洛阳理发有限公司")
+    assert found("美发有") == set() and found("理发有") == {"洛阳理发有限公司"}
+    PublishedResult.objects.filter(pk=rows[2].pk).delete()
+    assert found("美_有") == set()
+    assert not ResultName.objects.filter(tokens__match=names.phrase("美_有")).exists()
+
+
+def test_names_tokens_are_the_bigrams_in_order() -> None:
+    assert names.tokens("美发店") == f"{'美发'.encode().hex()} {'发店'.encode().hex()}"
+    assert names.tokens("AB") == names.tokens("ab") == b"ab".hex()
+    assert names.tokens("美") == names.tokens("") == names.tokens(None) == ""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL chooses between index and walk")
+@pytest.mark.parametrize("walk", [True, False])
+def test_postgresql_finds_the_same_names_by_index_or_by_walk(
+    rows: list[PublishedResult], monkeypatch: Any, walk: bool
+) -> None:
+    monkeypatch.setattr(selectors, "_walk_newest_first", lambda q: walk)
+    assert found("美发有") == {"洛阳美发有限公司"}
+    assert found("美发美") == set()
+    assert found("偃师区") == {"偃师区<b>餐饮</b>店", "偃师区美_有商行"}
+
+
+def test_a_small_register_is_searched_through_the_index_on_postgresql(rows: list[PublishedResult]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    # the walk pays only when matches exceed sqrt(cap × results): never with a handful of results
+    assert selectors._walk_newest_first("偃师区") is False
+    assert selectors._walk_newest_first("绝无此名称的企业") is False
+
+
+def test_the_results_page_renders_escaped_names_and_the_chosen_filters(
+    client: Any, rows: list[PublishedResult]
+) -> None:
+    first = rows[0]
+    text = body(client, reverse("portal:results") + f"?q=偃师区&department={first.department_id}")
+    assert "&lt;b&gt;餐饮&lt;/b&gt;" in text and "<b>餐饮</b>" not in text
+    assert f'<option value="{first.department_id}" selected>' in text
+    assert text.count(" selected>") == 1
+    link = reverse("portal:result", args=[rows[1].pk])
+    assert (f'href="{link}"' in text) == (rows[1].department_id == first.department_id)
+    assert "共 " in text and "没有符合条件" not in text
+    empty = body(client, reverse("portal:results") + "?q=美发美")
+    assert "没有符合条件的公示结果" in empty
