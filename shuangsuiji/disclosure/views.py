@@ -168,7 +168,12 @@ def task_json(request: HttpRequest, pk: int) -> JsonResponse:
 @kept
 def results(request: HttpRequest) -> HttpResponse:
     filters = selectors.result_filters(request)
-    page = paginate(request, selectors.result_page_search(filters), count_cap=selectors.SEARCH_COUNT_CAP)
+    page = paginate(
+        request,
+        selectors.result_page_search(filters),
+        count_cap=selectors.SEARCH_COUNT_CAP,
+        count_in_order=True,
+    )
     page.items = selectors.page_results(page.items)
     return render(
         request,
