@@ -74,17 +74,11 @@ def paginate(
         page.items = rows[:size]
         page.next_cursor = ("page", number + 1) if len(rows) > size else None
         page.prev_cursor = ("page", number - 1) if number > 1 else None
-        _count(
-            page,
-            queryset.order_by(order, "pk"),
-            first_page=number == 1,
-            rows=len(rows),
-            size=size,
-            cap=count_cap,
-            in_order=count_in_order,
-        )
+        counted = queryset.order_by(order, "pk") if count_in_order else queryset.order_by()
+        _count(page, counted, first_page=number == 1, rows=len(rows), size=size, cap=count_cap)
         return page
     after, before = _int_param(request, "after"), _int_param(request, "before")
+    counted = queryset.order_by("-pk") if count_in_order else queryset.order_by()
     if before is not None:
         rows = list(queryset.filter(pk__gt=before).order_by("pk")[: size + 1])
         page.items = list(reversed(rows[:size]))
@@ -92,15 +86,7 @@ def paginate(
             page.next_cursor = ("after", page.items[-1].pk)
             if len(rows) > size:
                 page.prev_cursor = ("before", page.items[0].pk)
-        _count(
-            page,
-            queryset.order_by("-pk"),
-            first_page=False,
-            rows=len(rows),
-            size=size,
-            cap=count_cap,
-            in_order=count_in_order,
-        )
+        _count(page, counted, first_page=False, rows=len(rows), size=size, cap=count_cap)
         return page
     base = queryset.filter(pk__lt=after) if after is not None else queryset
     rows = list(base.order_by("-pk")[: size + 1])
@@ -109,30 +95,20 @@ def paginate(
         page.next_cursor = ("after", page.items[-1].pk)
     if after is not None and page.items and queryset.filter(pk__gt=page.items[0].pk).exists():
         page.prev_cursor = ("before", page.items[0].pk)
-    _count(
-        page,
-        queryset.order_by("-pk"),
-        first_page=after is None,
-        rows=len(rows),
-        size=size,
-        cap=count_cap,
-        in_order=count_in_order,
-    )
+    _count(page, counted, first_page=after is None, rows=len(rows), size=size, cap=count_cap)
     return page
 
 
-def _count(
-    page: Page, queryset: QuerySet[Any], *, first_page: bool, rows: int, size: int, cap: int, in_order: bool
-) -> None:
+def _count(page: Page, queryset: QuerySet[Any], *, first_page: bool, rows: int, size: int, cap: int) -> None:
     """A first page that is not full already knows the total: no COUNT at all. Otherwise count up to
-    `cap` rows, never the whole table: unordered (the planner may use any index), or with `in_order` in the
-    list's order, the rows the pages show first, found by the same walk as the page. The portal's search
-    counts in order: unordered, PostgreSQL counted a year's results with a sequential scan that read every
-    earlier year first (~200 ms at 10^6 results, benchmarks/bench_portal.py). The staff entity list does
-    not: in order, a rare name walked all 10^6 entities instead of using the name index (373 ms,
-    benchmarks/bench_entity_list.py)."""
+    `cap` rows of `queryset`, never the whole table. `paginate` hands it unordered (the planner may use any
+    index) or, with `count_in_order`, in the list's order: the rows the pages show first, found by the same
+    walk as the page. The portal's search counts in order: unordered, PostgreSQL counted a year's results
+    with a sequential scan that read every earlier year first (~200 ms at 10^6 results,
+    benchmarks/bench_portal.py). The staff entity list does not: in order, a rare name walked all 10^6
+    entities instead of using the name index (373 ms, benchmarks/bench_entity_list.py)."""
     if first_page and rows <= size:
         page.total, page.total_capped = rows, False
         return
-    counted = (queryset if in_order else queryset.order_by())[: cap + 1].count()
+    counted = queryset[: cap + 1].count()
     page.total, page.total_capped = min(counted, cap), counted > cap

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest
+from django.utils import timezone
 
+from shuangsuiji.accounts.models import Department
+from shuangsuiji.catalog.models import InspectionItem, ResultCode
 from shuangsuiji.disclosure import names
 from shuangsuiji.disclosure.models import PublishedResult, ResultName
 from shuangsuiji.draws.models import Draw, DrawSelection
@@ -226,21 +230,50 @@ def _year_pk_range(year: int) -> tuple[int, int]:
 
 
 def _is_name_search(q: str) -> bool:
-    code = q.upper()
-    return bool(q) and not (code.isascii() and code.isalnum())
+    """Only a name can match q: codes are ASCII letters and digits. (A Chinese name of 15 or 18 characters
+    is a name: `str.isalnum` is true of Chinese characters too.)"""
+    return bool(q) and not (q.isascii() and q.isalnum())
+
+
+CHOICES_SECONDS = 60  # the portal pages' own Cache-Control max-age (views.CACHE)
+
+
+def search_choices() -> dict[str, list[tuple[int, str]]]:
+    """The search form's choices, the same for every visitor: kept per process for the pages' minute.
+
+    Departments and items are those with published results, each by an EXISTS (an index probe each), not a
+    DISTINCT over 10^6 results (benchmarks/bench_portal.py: ~80 ms per request at 10^6 rows)."""
+
+    def compute() -> dict[str, list[tuple[int, str]]]:
+        def has_results(field: str) -> Exists:
+            return Exists(PublishedResult.objects.filter(**{field: OuterRef("pk")}))
+
+        departments = Department.objects.filter(has_results("department_id")).order_by("path")
+        items = InspectionItem.objects.filter(has_results("item_id")).order_by("code")
+        codes = sorted({(c.number, c.label) for c in ResultCode.objects.all()})
+        return {
+            "departments": list(departments.values_list("pk", "name")),
+            "items": list(items.values_list("pk", "name")),
+            "codes": [(number, f"{number}. {label}") for number, label in codes],
+            "years": [(year, str(year)) for year in range(timezone.localdate().year, 2019, -1)],
+        }
+
+    return cast(
+        dict[str, list[tuple[int, str]]], cache.get_or_set("portal:search-choices", compute, CHOICES_SECONDS)
+    )
 
 
 def result_search(filters: ResultFilters) -> QuerySet[PublishedResult]:
     qs = PublishedResult.objects.all()
     if filters.q:
         code = filters.q.upper()
-        if len(code) in (15, 18) and code.isalnum():
-            qs = qs.filter(entity_code=code)
-        elif code.isascii() and code.isalnum():
-            qs = qs.filter(_name_contains(filters.q) | Q(entity_code=code))
-        else:
+        if _is_name_search(filters.q):
             # codes are ASCII letters and digits (tabular.normalize.Uscc): only the name can match
             qs = qs.filter(_name_contains(filters.q))
+        elif len(code) in (15, 18):
+            qs = qs.filter(entity_code=code)
+        else:
+            qs = qs.filter(_name_contains(filters.q) | Q(entity_code=code))
     return _filtered(qs, filters, "")
 
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import cache_control, cache_page
 
 from shuangsuiji import tabular
-from shuangsuiji.accounts.models import Department
-from shuangsuiji.catalog.models import InspectionItem, ResultCode
 from shuangsuiji.core.pagination import paginate
 from shuangsuiji.core.permissions import PUBLIC, rule
 from shuangsuiji.disclosure import selectors
@@ -29,31 +24,6 @@ CACHE = {"public": True, "max_age": 60}
 # A publication therefore shows within a minute, as it would behind a caching proxy.
 kept = cache_page(CACHE["max_age"])
 TASK_PAGE = 200
-
-
-def _search_choices() -> dict[str, list[tuple[int, str]]]:
-    """The search form's choices, the same for every visitor: kept per process for the pages' minute.
-
-    Departments and items are those with published results, each by an EXISTS (an index probe each), not a
-    DISTINCT over 10^6 results (benchmarks/bench_portal.py: ~80 ms per request at 10^6 rows)."""
-
-    def compute() -> dict[str, list[tuple[int, str]]]:
-        def has_results(field: str) -> Exists:
-            return Exists(PublishedResult.objects.filter(**{field: OuterRef("pk")}))
-
-        departments = Department.objects.filter(has_results("department_id")).order_by("path")
-        items = InspectionItem.objects.filter(has_results("item_id")).order_by("code")
-        codes = sorted({(c.number, c.label) for c in ResultCode.objects.all()})
-        return {
-            "departments": list(departments.values_list("pk", "name")),
-            "items": list(items.values_list("pk", "name")),
-            "codes": [(number, f"{number}. {label}") for number, label in codes],
-            "years": [(year, str(year)) for year in range(timezone.localdate().year, 2019, -1)],
-        }
-
-    return cast(
-        dict[str, list[tuple[int, str]]], cache.get_or_set("portal:search-choices", compute, CACHE["max_age"])
-    )
 
 
 @rule(PUBLIC)
@@ -178,7 +148,7 @@ def results(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "disclosure/results.html",
-        {"page": page, "filters": filters, "choices": _search_choices()},
+        {"page": page, "filters": filters, "choices": selectors.search_choices()},
     )
 
 

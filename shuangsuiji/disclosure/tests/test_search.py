@@ -112,3 +112,13 @@ def test_the_results_page_renders_escaped_names_and_the_chosen_filters(
     assert "共 " in text and "没有符合条件" not in text
     empty = body(client, reverse("portal:results") + "?q=美发美")
     assert "没有符合条件的公示结果" in empty
+
+
+def test_a_long_chinese_name_is_searched_as_a_name_on_every_path(rows: list[PublishedResult]) -> None:
+    # 15 Chinese characters are alphanumeric to Python (str.isalnum) but are no USCC or registration number:
+    # the page and the export both search the name (the export used to look for an entity code of that text)
+    name = "洛阳市偃师区美发美容有限责任公司"[:15]
+    PublishedResult.objects.filter(pk=rows[0].pk).update(entity_name=name + "分店")
+    assert found(name) == {name + "分店"}
+    exported = {r.entity_name for r in selectors.result_search(selectors.ResultFilters(q=name))}
+    assert exported == {name + "分店"}
