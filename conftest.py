@@ -62,8 +62,13 @@ def client_for(client: Any, cast: Cast) -> Any:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
-    """Each test starts with an empty cache: ids are reused after a rollback, cached pages must not be."""
+    """Each test starts with empty caches: ids are reused after a rollback, cached pages must not be."""
     from django.core.cache import cache
 
+    from shuangsuiji.core import pagecache
+    from shuangsuiji.disclosure import search
+
     cache.clear()
+    pagecache.clear()
+    search._estimates.clear()
     yield

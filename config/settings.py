@@ -124,6 +124,9 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "shuangsuiji.sqlite3",
+        # Each server thread keeps its connection: a new one per request costs more than many a page
+        # (open, the PRAGMAs, reading the schema, and a WAL check on close; benchmarks/bench_portal.py).
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "OPTIONS": {
             # IMMEDIATE: a writing transaction takes the lock at BEGIN, so two concurrent writers queue
             # instead of failing half-way with "database is locked".

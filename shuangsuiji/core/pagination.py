@@ -8,6 +8,7 @@ Small administrative lists may order by a field and page by number. The count sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,10 +30,9 @@ class Page:
     prev_cursor: tuple[str, int] | None = None
 
     def _url(self, cursor: tuple[str, int] | None) -> str:
-        params = dict(self.filters)
-        if cursor is not None:
-            params[cursor[0]] = str(cursor[1])
-        return "?" + urlencode(params)
+        if cursor is None:
+            return "?" + self.filter_query
+        return f"?{self.filter_query}{'&' if self.filters else ''}{cursor[0]}={int(cursor[1])}"
 
     @property
     def next_url(self) -> str | None:
@@ -46,14 +46,20 @@ class Page:
     def first_url(self) -> str:
         return self._url(None)
 
-    @property
+    @cached_property
     def filter_query(self) -> str:
+        """The filters as a query string, encoded once for all of the page's links."""
         return urlencode(self.filters)
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
+def int_param(request: HttpRequest, name: str) -> int | None:
     raw = request.GET.get(name, "")
     return int(raw) if raw.isdigit() and len(raw) < 18 else None
+
+
+def query_of(request: HttpRequest) -> dict[str, str]:
+    """The list's query string without its cursor: what every page link of the list carries."""
+    return {str(k): str(v) for k, v in request.GET.items() if k not in _CURSORS and v}
 
 
 def paginate(
@@ -63,22 +69,18 @@ def paginate(
     order: str = "-pk",
     size: int = PAGE_SIZE,
     count_cap: int = COUNT_CAP,
-    count_in_order: bool = False,
 ) -> Page:
-    filters = {str(k): str(v) for k, v in request.GET.items() if k not in _CURSORS and v}
-    page = Page([], 0, False, filters)
+    page = Page([], 0, False, query_of(request))
     if order != "-pk":
-        number = max(1, min(_int_param(request, "page") or 1, count_cap // size + 1))
+        number = max(1, min(int_param(request, "page") or 1, count_cap // size + 1))
         start = (number - 1) * size
         rows = list(queryset.order_by(order, "pk")[start : start + size + 1])
         page.items = rows[:size]
         page.next_cursor = ("page", number + 1) if len(rows) > size else None
         page.prev_cursor = ("page", number - 1) if number > 1 else None
-        counted = queryset.order_by(order, "pk") if count_in_order else queryset.order_by()
-        _count(page, counted, first_page=number == 1, rows=len(rows), size=size, cap=count_cap)
+        _count(page, queryset, first_page=number == 1, rows=len(rows), size=size, cap=count_cap)
         return page
-    after, before = _int_param(request, "after"), _int_param(request, "before")
-    counted = queryset.order_by("-pk") if count_in_order else queryset.order_by()
+    after, before = int_param(request, "after"), int_param(request, "before")
     if before is not None:
         rows = list(queryset.filter(pk__gt=before).order_by("pk")[: size + 1])
         page.items = list(reversed(rows[:size]))
@@ -86,7 +88,7 @@ def paginate(
             page.next_cursor = ("after", page.items[-1].pk)
             if len(rows) > size:
                 page.prev_cursor = ("before", page.items[0].pk)
-        _count(page, counted, first_page=False, rows=len(rows), size=size, cap=count_cap)
+        _count(page, queryset, first_page=False, rows=len(rows), size=size, cap=count_cap)
         return page
     base = queryset.filter(pk__lt=after) if after is not None else queryset
     rows = list(base.order_by("-pk")[: size + 1])
@@ -95,20 +97,17 @@ def paginate(
         page.next_cursor = ("after", page.items[-1].pk)
     if after is not None and page.items and queryset.filter(pk__gt=page.items[0].pk).exists():
         page.prev_cursor = ("before", page.items[0].pk)
-    _count(page, counted, first_page=after is None, rows=len(rows), size=size, cap=count_cap)
+    _count(page, queryset, first_page=after is None, rows=len(rows), size=size, cap=count_cap)
     return page
 
 
 def _count(page: Page, queryset: QuerySet[Any], *, first_page: bool, rows: int, size: int, cap: int) -> None:
     """A first page that is not full already knows the total: no COUNT at all. Otherwise count up to
-    `cap` rows of `queryset`, never the whole table. `paginate` hands it unordered (the planner may use any
-    index) or, with `count_in_order`, in the list's order: the rows the pages show first, found by the same
-    walk as the page. The portal's search counts in order: unordered, PostgreSQL counted a year's results
-    with a sequential scan that read every earlier year first (~200 ms at 10^6 results,
-    benchmarks/bench_portal.py). The staff entity list does not: in order, a rare name walked all 10^6
-    entities instead of using the name index (373 ms, benchmarks/bench_entity_list.py)."""
+    `cap` rows, never the whole table, unordered (the planner may use any index: in the list's order, a
+    rare name walked all 10^6 entities of the staff entity list instead of using the name index, 373 ms,
+    benchmarks/bench_entity_list.py)."""
     if first_page and rows <= size:
         page.total, page.total_capped = rows, False
         return
-    counted = queryset[: cap + 1].count()
+    counted = queryset.order_by()[: cap + 1].count()
     page.total, page.total_capped = min(counted, cap), counted > cap

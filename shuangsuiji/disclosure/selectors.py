@@ -4,22 +4,22 @@ once their inspection results are published; the draw's secret inputs only when 
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import InspectionItem, ResultCode
-from shuangsuiji.disclosure import names
-from shuangsuiji.disclosure.models import PublishedResult, ResultName
+from shuangsuiji.disclosure import search
+from shuangsuiji.disclosure.models import PublishedResult
+from shuangsuiji.disclosure.search import ResultFilters
 from shuangsuiji.draws.models import Draw, DrawSelection
 from shuangsuiji.inspections.models import InspectionRecord
 from shuangsuiji.planning.models import Plan, Task
@@ -130,15 +130,6 @@ def check_published_draw(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-@dataclass
-class ResultFilters:
-    q: str = ""
-    department: int | None = None
-    item: int | None = None
-    year: int | None = None
-    code: int | None = None
-
-
 def result_filters(request: HttpRequest) -> ResultFilters:
     def number(name: str, low: int, high: int) -> int | None:
         raw = request.GET.get(name, "").strip()
@@ -151,88 +142,6 @@ def result_filters(request: HttpRequest) -> ResultFilters:
         year=number("year", 2000, 2100),
         code=number("code", 0, 99),
     )
-
-
-def _bigrams(text: str) -> list[str]:
-    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
-
-
-class _HoldsBigrams(Func):
-    """PostgreSQL: `ssj_bigrams(name) @> ARRAY[…]`, the expression of migration 0003's GIN index."""
-
-    arity = 2
-    output_field = BooleanField()
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        (name, name_params), (grams, grams_params) = (
-            compiler.compile(e) for e in self.get_source_expressions()
-        )
-        return f"ssj_bigrams({name}) @> {grams}::text[]", [*name_params, *grams_params]
-
-
-def _name_contains(q: str) -> Q:
-    """entity_name contains q. A name search of two characters or more first asks an index for the rows that
-    can hold q, and the LIKE checks them: on PostgreSQL the GIN index of the names' character bigrams
-    (migration 0003) for the rows that hold every bigram of q; on SQLite the FTS5 index of `names` for those
-    that hold q's bigrams in a row. A trigram index would not serve the two-character searches that Chinese
-    names are mostly searched by (benchmarks/bench_portal.py)."""
-    contains = Q(entity_name__contains=q)
-    if len(q) < 2:
-        return contains
-    if connection.vendor == "postgresql":
-        if _walk_newest_first(q):
-            return contains
-        return Q(_HoldsBigrams(F("entity_name"), Value(_bigrams(q)))) & contains
-    if names.available(connection):
-        return Q(pk__in=ResultName.objects.filter(tokens__match=names.phrase(q)).values("pk")) & contains
-    return contains
-
-
-def _walk_newest_first(q: str) -> bool:
-    """PostgreSQL: whether a name search for q reads results newest first and checks the LIKE on each (many
-    names hold q: a page and its capped count come within a few thousand rows), rather than asking the
-    bigram index, which hands back every name holding q's bigrams, to be fetched and sorted (43,000 rows for
-    美发有 at 10^6 results: 120 ms). The planner cannot choose itself: it multiplies the bigrams' shares as
-    if independent (美发 and 发有 are not) and expected 105 rows. Its estimate of the LIKE alone is good
-    (migration 0005 samples the names more): the walk costs ~ cap × results / matches rows, the index
-    ~ matches, so the walk wins above sqrt(cap × results) matches (benchmarks/bench_portal.py)."""
-    pattern = f"%{connection.ops.prep_for_like_query(q)}%"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM disclosure_publishedresult WHERE entity_name LIKE %s",
-            [pattern],
-        )
-        matches = float(_plan(cursor.fetchone())["Plan Rows"])
-        cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM disclosure_publishedresult")
-        results = float(_plan(cursor.fetchone())["Plan Rows"])
-    return matches * matches > SEARCH_COUNT_CAP * results
-
-
-# The search page counts matches up to this many and says "超过 N 条" beyond: counting 10,000 sparse matches
-# of two filters cost 60–130 ms a search at 10^6 results (benchmarks/bench_portal.py), 200 a fiftieth of it.
-SEARCH_COUNT_CAP = 200
-
-
-def _plan(row: Any) -> dict[str, Any]:
-    plan = row[0]
-    return cast(dict[str, Any], (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
-
-
-def _year_pk_range(year: int) -> tuple[int, int]:
-    """The first and last key of a year's results (two probes of the (year, id) index). Results are
-    published in time order, so a year is a band of keys; neither planner knows that, and given `year = Y
-    ORDER BY id DESC LIMIT 21` PostgreSQL walks the primary key down from the newest result through every
-    later year (SQLite does the same from another filter's index). Bounding the key to the band keeps any
-    such walk inside the year; it selects exactly the same rows (benchmarks/bench_portal.py)."""
-    keys = PublishedResult.objects.filter(year=year).values_list("pk", flat=True)
-    first, last = keys.order_by("pk").first(), keys.order_by("-pk").first()
-    return (first, last) if first is not None and last is not None else (0, -1)
-
-
-def _is_name_search(q: str) -> bool:
-    """Only a name can match q: codes are ASCII letters and digits. (A Chinese name of 15 or 18 characters
-    is a name: `str.isalnum` is true of Chinese characters too.)"""
-    return bool(q) and not (q.isascii() and q.isalnum())
 
 
 CHOICES_SECONDS = 60  # the portal pages' own Cache-Control max-age (views.CACHE)
@@ -264,48 +173,15 @@ def search_choices() -> dict[str, list[tuple[int, str]]]:
 
 
 def result_search(filters: ResultFilters) -> QuerySet[PublishedResult]:
+    """The results a search selects, for the export: the search page's conditions (`search.conditions`)."""
+    found = search.conditions(filters, from_index=False)
     qs = PublishedResult.objects.all()
-    if filters.q:
-        code = filters.q.upper()
-        if _is_name_search(filters.q):
-            # codes are ASCII letters and digits (tabular.normalize.Uscc): only the name can match
-            qs = qs.filter(_name_contains(filters.q))
-        elif len(code) in (15, 18):
-            qs = qs.filter(entity_code=code)
-        else:
-            qs = qs.filter(_name_contains(filters.q) | Q(entity_code=code))
-    return _filtered(qs, filters, "")
-
-
-def _filtered(qs: QuerySet[Any], filters: ResultFilters, prefix: str) -> QuerySet[Any]:
-    """The filters other than q, on results (prefix "") or on rows that lead to them ("result__")."""
-    if filters.department:
-        qs = qs.filter(**{f"{prefix}department_id": filters.department})
-    if filters.item:
-        qs = qs.filter(**{f"{prefix}item_id": filters.item})
-    if filters.year:
-        first, last = _year_pk_range(filters.year)
-        qs = qs.filter(**{f"{prefix}year": filters.year}, pk__gte=first, pk__lte=last)
-    if filters.code is not None:
-        qs = qs.filter(**{f"{prefix}code_number": filters.code})
+    if found.where:
+        # the conditions' values are parameters; their SQL is search.py's own text
+        qs = qs.filter(RawSQL(" AND ".join(found.where), found.params, output_field=BooleanField()))  # noqa: S611  # nosec B611
+    if found.band:
+        qs = qs.filter(pk__gte=found.band[0], pk__lte=found.band[1])
     return qs
-
-
-def result_page_search(filters: ResultFilters) -> QuerySet[Any]:
-    """What the search page pages through (newest first, by key): `result_search`, except for a name search
-    on SQLite with the FTS5 index, which starts from the index's rows (`ResultName`, key = the result's id):
-    FTS5 then walks its matches newest first and the page stops after 21 of them, where `id IN (matches)`
-    would collect every match first — half the results for a common 字号 (benchmarks/bench_portal.py).
-    `page_results` turns a page's rows into results."""
-    q = filters.q
-    if len(q) < 2 or not _is_name_search(q) or not names.available(connection):
-        return result_search(filters)
-    qs = ResultName.objects.filter(tokens__match=names.phrase(q), result__entity_name__contains=q)
-    return _filtered(qs.select_related("result"), filters, "result__")
-
-
-def page_results(rows: list[Any]) -> list[PublishedResult]:
-    return [row.result if isinstance(row, ResultName) else row for row in rows]
 
 
 RESULT_HEADERS = (

@@ -10,19 +10,20 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import cache_control, cache_page
+from django.views.decorators.cache import cache_control
 
 from shuangsuiji import tabular
-from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core import pagecache
+from shuangsuiji.core.pagination import int_param, query_of
 from shuangsuiji.core.permissions import PUBLIC, rule
-from shuangsuiji.disclosure import selectors
+from shuangsuiji.disclosure import search, selectors
 from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
 
 CACHE = {"public": True, "max_age": 60}
 # The pages are the same for every visitor and the Cache-Control header already lets any proxy reuse them
-# for CACHE["max_age"] seconds: each server process keeps its rendered pages as long (benchmarks/bench_portal.py).
-# A publication therefore shows within a minute, as it would behind a caching proxy.
-kept = cache_page(CACHE["max_age"])
+# for CACHE["max_age"] seconds: each server process keeps its rendered pages as long (core.pagecache,
+# benchmarks/bench_portal.py). A publication therefore shows within a minute, as it would behind a caching proxy.
+kept = pagecache.keep(CACHE["max_age"])
 TASK_PAGE = 200
 
 
@@ -138,13 +139,7 @@ def task_json(request: HttpRequest, pk: int) -> JsonResponse:
 @kept
 def results(request: HttpRequest) -> HttpResponse:
     filters = selectors.result_filters(request)
-    page = paginate(
-        request,
-        selectors.result_page_search(filters),
-        count_cap=selectors.SEARCH_COUNT_CAP,
-        count_in_order=True,
-    )
-    page.items = selectors.page_results(page.items)
+    page = search.page(filters, int_param(request, "after"), int_param(request, "before"), query_of(request))
     return render(
         request,
         "disclosure/results.html",

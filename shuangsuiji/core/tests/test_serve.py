@@ -76,6 +76,12 @@ def test_serve_runs_several_processes_on_one_port_and_stops_them(tmp_path: Path)
 
     # SIGTERM stops the workers and the server, status 0
     server, log, workers = serve()
+    # each worker listens on a socket of its own (SO_REUSEPORT); a second server on the port is refused
+    port = log.name.removeprefix("serve-").removesuffix(".log")
+    second = subprocess.run(
+        [command, "serve", "--port", port, "--processes", "2"], env=env, capture_output=True, timeout=60
+    )
+    assert second.returncode != 0 and "端口已被占用" in second.stderr.decode(), second
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0, log.read_text()
     assert "2 process(es)" in log.read_text()

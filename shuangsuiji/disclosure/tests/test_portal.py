@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
+from shuangsuiji.core import pagecache
 from shuangsuiji.directory.models import Entity, EntityType
 from shuangsuiji.disclosure import selectors, services
 from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
@@ -90,7 +90,7 @@ def test_nothing_about_a_drawn_entity_is_public_before_its_results_are(client: A
     # within the minute the pages' Cache-Control allows, a server process shows the page it kept …
     kept = body(client, reverse("portal:task", args=[task.pk]))
     assert first.entity.name not in kept
-    cache.clear()  # … a minute later (and behind any proxy) the publication shows
+    pagecache.clear()  # … a minute later (and behind any proxy) the publication shows
     shown = body(client, reverse("portal:task", args=[task.pk]))
     assert first.entity.name in shown and first.selection.ticket[:16] in shown
     others = [s for s in selections if s.pk != first.selection_id]

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from shuangsuiji.disclosure import names, selectors
+from shuangsuiji.disclosure import names, search, selectors
 from shuangsuiji.disclosure.models import PublishedResult, ResultName
 from shuangsuiji.disclosure.tests.test_portal import body, publish
 from shuangsuiji.inspections.tests.test_inspections import dispatched
@@ -33,8 +33,10 @@ def rows(cast: Any) -> list[PublishedResult]:
 
 
 def found(q: str, **filters: Any) -> set[str]:
-    search = selectors.result_page_search(selectors.ResultFilters(q=q, **filters))
-    return {r.entity_name for r in selectors.page_results(list(search))}
+    """The names on the search page (at most 20 here: fewer results than that)."""
+    page = search.page(selectors.ResultFilters(q=q, **filters), None, None, {})
+    assert page.total == len(page.items) and not page.total_capped
+    return {r.entity_name for r in page.items}
 
 
 def test_a_name_search_finds_exactly_the_names_that_contain_it(rows: list[PublishedResult]) -> None:
@@ -85,7 +87,7 @@ def test_names_tokens_are_the_bigrams_in_order() -> None:
 def test_postgresql_finds_the_same_names_by_index_or_by_walk(
     rows: list[PublishedResult], monkeypatch: Any, walk: bool
 ) -> None:
-    monkeypatch.setattr(selectors, "_walk_newest_first", lambda q: walk)
+    monkeypatch.setattr(search, "_walk_newest_first", lambda q: walk)
     assert found("美发有") == {"洛阳美发有限公司"}
     assert found("美发美") == set()
     assert found("偃师区") == {"偃师区<b>餐饮</b>店", "偃师区美_有商行"}
@@ -95,8 +97,8 @@ def test_a_small_register_is_searched_through_the_index_on_postgresql(rows: list
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     # the walk pays only when matches exceed sqrt(cap × results): never with a handful of results
-    assert selectors._walk_newest_first("偃师区") is False
-    assert selectors._walk_newest_first("绝无此名称的企业") is False
+    assert search._walk_newest_first("偃师区") is False
+    assert search._walk_newest_first("绝无此名称的企业") is False
 
 
 def test_the_results_page_renders_escaped_names_and_the_chosen_filters(
@@ -122,3 +124,43 @@ def test_a_long_chinese_name_is_searched_as_a_name_on_every_path(rows: list[Publ
     assert found(name) == {name + "分店"}
     exported = {r.entity_name for r in selectors.result_search(selectors.ResultFilters(q=name))}
     assert exported == {name + "分店"}
+
+
+@pytest.mark.parametrize("filters", [{}, {"q": "洛阳"}, {"q": "偃师区"}, {"year": 0}, {"department": 0}])
+def test_the_pages_walk_every_result_once_forward_and_back(
+    rows: list[PublishedResult], monkeypatch: Any, filters: dict[str, Any]
+) -> None:
+    # pages of 2 and a count capped at 3, so a handful of results has several pages and an over-cap count
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    if "year" in filters:
+        filters = {"year": rows[0].year}
+    if "department" in filters:
+        filters = {"department": rows[0].department_id}
+    chosen = selectors.ResultFilters(**filters)
+    expected = sorted(selectors.result_search(chosen).values_list("pk", flat=True), reverse=True)
+    assert expected, filters
+
+    def at(after: int | None = None, before: int | None = None) -> Any:
+        return search.page(chosen, after, before, {"q": chosen.q})
+
+    pages = [at()]
+    while pages[-1].next_cursor:
+        assert pages[-1].next_cursor[0] == "after"
+        pages.append(at(after=pages[-1].next_cursor[1]))
+    assert [r.pk for p in pages for r in p.items] == expected
+    assert all(len(p.items) == 2 for p in pages[:-1]) and 1 <= len(pages[-1].items) <= 2
+    for p in pages:
+        assert (p.total, p.total_capped) == (min(len(expected), 3), len(expected) > 3)
+    assert pages[0].prev_cursor is None and all(p.prev_cursor for p in pages[1:])
+    # back from the last page, by `before`: the same pages in reverse
+    back = [pages[-1]]
+    while back[-1].prev_cursor:
+        back.append(at(before=back[-1].prev_cursor[1]))
+    assert [[r.pk for r in p.items] for p in reversed(back)] == [[r.pk for r in p.items] for p in pages]
+    # a cursor above the newest result: the first page, with nothing newer to go back to
+    top = at(after=max(expected) + 1)
+    assert [r.pk for r in top.items] == [r.pk for r in pages[0].items] and top.prev_cursor is None
+    # past the end: nothing, but still the count
+    past = at(after=min(expected))
+    assert past.items == [] and past.total == min(len(expected), 3) and past.next_cursor is None

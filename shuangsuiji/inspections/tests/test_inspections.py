@@ -691,7 +691,8 @@ def test_the_task_page_filters_by_state_and_pages(client: Any, cast: Any) -> Non
     url = reverse("inspections:task_records", args=[task.pk])
     complete = client.get(url + "?state=complete").content.decode()
     assert record.entity.name in complete
-    others = task.records.exclude(pk=record.pk)
+    # (the demo county repeats names: another entity may carry this one's name)
+    others = task.records.exclude(pk=record.pk).exclude(entity__name=record.entity.name)
     assert not [r.entity.name for r in others if r.entity.name in complete]
     everything = client.get(url).content.decode()
     assert everything.count('href="/staff/inspections/records/') == min(task.records.count(), 50)

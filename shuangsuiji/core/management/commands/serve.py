@@ -2,9 +2,14 @@
 Linux); put a TLS proxy in front. Static files are served by WhiteNoise from `collectstatic`'s folder.
 
 One Python process runs Python code on one core at a time, so on Linux the command starts `--processes`
-copies of the server (default: one per core) sharing one listening socket; if one dies, it stops the others
-and exits with status 1, for the service manager (systemd, NSSM) to restart the whole server. On Windows (no
-fork) it runs one."""
+copies of the server (default: one per core) on the same port; if one dies, it stops the others and exits
+with status 1, for the service manager (systemd, NSSM) to restart the whole server. On Windows (no fork) it
+runs one.
+
+Each copy listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new connections over them
+evenly. With one socket shared, whichever copy was awake took the connections: 50 clients opening at once
+(a proxy's pool, or benchmarks/bench_portal.py) were split 34/16, and the busier copy's clients waited twice
+as long while the other's core had time to spare."""
 
 from __future__ import annotations
 
@@ -18,6 +23,23 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 CAN_FORK = hasattr(os, "fork")
+
+
+def _socket(host: str, port: int, *, shared: bool) -> socket.socket:
+    """A TCP socket bound to the port; `shared`: other processes may bind it too (SO_REUSEPORT)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """This process's own listening socket on the port its sibling processes listen on too."""
+    sock = _socket(host, port, shared=True)
+    sock.listen(1024)
+    return sock
 
 
 def _serve(sock: socket.socket | None, options: dict[str, Any]) -> None:
@@ -63,8 +85,11 @@ class Command(BaseCommand):
         if processes == 1:
             _serve(None, options)
             return
-        sock = socket.create_server((options["host"], options["port"]), backlog=1024)
-        sock.set_inheritable(True)
+        # the port is free: an unshared bind fails if anything listens there, a second server of ours too
+        try:
+            _socket(options["host"], options["port"], shared=False).close()
+        except OSError as error:
+            raise CommandError(f"无法在 {where} 提供服务（端口已被占用？）：{error}") from error
         children: set[int] = set()
         stopping: list[float] = []  # when the stop began (empty: serving)
         failed = False
@@ -79,7 +104,7 @@ class Command(BaseCommand):
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
                 try:
-                    _serve(sock, options)
+                    _serve(_listen(options["host"], options["port"]), options)
                 finally:
                     os._exit(0)
             children.add(pid)
@@ -116,5 +141,4 @@ class Command(BaseCommand):
                 self.stderr.write(f"服务进程 {pid} 意外退出（状态 {status}），正在停止其余进程。")
                 failed = True
                 stop(signal.SIGTERM, None)
-        sock.close()
         sys.exit(1 if failed else 0)
