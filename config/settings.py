@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "shuangsuiji.core.security.SecurityHeadersMiddleware",
     "shuangsuiji.audit.services.RequestAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shuangsuiji.core.permissions.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

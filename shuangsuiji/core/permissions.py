@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -70,3 +73,41 @@ class RuleMiddleware:
         if name == AUTHENTICATED or user_passes(request.user, name):
             return None
         raise PermissionDenied("您的角色无权访问此页面。")
+
+
+class PublicPageMiddleware:
+    """A visitor's GET of a public page outside /staff/ (the portal), without a session cookie, is answered here,
+    ahead of the staff middleware below it (sessions, CSRF, authentication, second factor, rules, messages,
+    password expiry, lockout): none of it applies to such a request, and passing through it was a tenth of an
+    uncached portal search's CPU (benchmarks/bench_portal.py). The security headers come from the middleware
+    above; the two headers the skipped ones would add are added here (X-Frame-Options, Content-Length). A
+    request with a session cookie, any other method, a staff page or an unknown URL takes the whole stack."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.path_info.startswith("/staff/")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        if declared_rule(match.func) != PUBLIC:
+            return self.get_response(request)
+        request.resolver_match = match
+        request.user = AnonymousUser()
+        response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render") and callable(
+            response.render
+        ):  # a TemplateResponse, as Django's handler
+            response = response.render()
+        if not getattr(response, "xframe_options_exempt", False):
+            response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from conftest import sign_in
 from shuangsuiji.core import pagecache
 from shuangsuiji.directory.models import Entity, EntityType
 from shuangsuiji.disclosure import selectors, services
@@ -235,3 +236,35 @@ def test_a_big_tasks_entities_are_paged(client: Any, cast: Any, monkeypatch: Any
     second = body(client, reverse("portal:task", args=[task.pk]) + "?page=2")
     assert records[0].entity.name in first and records[2].entity.name not in first
     assert records[2].entity.name in second and "第 2 / 2 页" in second
+
+
+def test_a_visitor_without_a_session_gets_the_same_pages_and_headers_as_a_signed_in_user(
+    client: Any, cast: Any
+) -> None:
+    # a visitor (no session cookie) is answered ahead of the staff middleware (core.permissions.
+    # PublicPageMiddleware); a signed-in user's request takes the whole stack: the same page either way
+    task = dispatched(cast)
+    for record in task.records.all()[:3]:
+        publish(cast, record)
+    urls = [*[u for u in portal_urls(task) if not u.startswith("/open/")][:8], "/results/?q=有限"]
+    visitor = {url: client.get(url) for url in urls}
+    sign_in(client, cast["scjg.manager"])
+    pagecache.clear()
+    for url, seen in visitor.items():
+        staff = client.get(url)
+        assert seen.status_code == staff.status_code == 200, url
+        assert seen.content == staff.content, url
+        for header in (
+            "Content-Security-Policy",
+            "X-Frame-Options",
+            "X-Content-Type-Options",
+            "Cache-Control",
+        ):
+            assert seen[header] == staff[header], (url, header)
+        assert seen["Content-Length"] == str(len(seen.content)) and "Vary" not in seen, url
+        assert "Set-Cookie" not in seen.headers, url
+    # what is not a public page outside /staff/ still takes the whole stack
+    assert client.logout() is None
+    assert client.get("/no-such-page/").status_code == 404
+    login = client.get(reverse("accounts:login"))
+    assert login.status_code == 200 and "csrftoken" in login.cookies
