@@ -70,5 +70,5 @@ def _empty_cache() -> Any:
 
     cache.clear()
     pagecache.clear()
-    search._estimates.clear()
+    search.forget()
     yield

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -214,20 +214,13 @@ def _walk_newest_first(q: str) -> bool:
 def _estimated_rows(where: str, params: list[Any]) -> float:
     """The planner's estimate of the results `where` selects, asked once a minute per condition: planning a
     LIKE reads the names' statistics (1,000 values and histogram bounds, migration 0005), ~1 ms."""
-    key = (connection.alias, where, *params)
-    now = time.monotonic()
-    known = _estimates.get(key)
-    if known is None or known[0] < now:
+
+    def ask() -> float:
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {RESULTS}{where}", params)  # noqa: S608  # nosec B608
-            known = (now + 60, float(_plan(cursor.fetchone())["Plan Rows"]))
-        if len(_estimates) >= 10_000:
-            _estimates.clear()
-        _estimates[key] = known
-    return known[1]
+            return float(_plan(cursor.fetchone())["Plan Rows"])
 
-
-_estimates: dict[tuple[Any, ...], tuple[float, float]] = {}  # (alias, condition, …) → (valid until, rows)
+    return cast(float, _remembered(("rows", where, *params), ask))
 
 
 def _plan(row: Any) -> dict[str, Any]:
@@ -236,25 +229,50 @@ def _plan(row: Any) -> dict[str, Any]:
 
 
 def _year_band(year: int) -> tuple[int, int]:
-    """The first and last key of a year's results (two probes of the (year, id) index, one statement).
-    Results are published in time order, so a year is a band of keys; neither planner knows that, and given
-    `year = Y ORDER BY id DESC LIMIT 21` PostgreSQL walks the primary key down from the newest result through
-    every later year (SQLite does the same from another filter's index). Bounding the key to the band keeps
-    any such walk inside the year; it selects exactly the same rows (benchmarks/bench_portal.py)."""
+    """The first and last key of a year's results (two probes of the (year, id) index, one statement, asked
+    once a minute: a result published since shows within the minute, as the pages do). Results are published
+    in time order, so a year is a band of keys; neither planner knows that, and given `year = Y ORDER BY id
+    DESC LIMIT 21` PostgreSQL walks the primary key down from the newest result through every later year
+    (SQLite does the same from another filter's index). Bounding the key to the band keeps any such walk
+    inside the year; it selects exactly the same rows (benchmarks/bench_portal.py)."""
     probe = f"SELECT {column('id')} FROM {RESULTS} WHERE {column('year')} = %s ORDER BY {column('id')}"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({probe} LIMIT 1), ({probe} DESC LIMIT 1)", [year, year])  # nosec B608
-        first, last = cursor.fetchone()
-    return (first, last) if first is not None else (0, -1)
+
+    def ask() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({probe} LIMIT 1), ({probe} DESC LIMIT 1)", [year, year])  # nosec B608
+            first, last = cursor.fetchone()
+        return (first, last) if first is not None else (0, -1)
+
+    return cast(tuple[int, int], _remembered(("band", year), ask))
+
+
+def _remembered(key: tuple[Any, ...], ask: Callable[[], Any]) -> Any:
+    """`ask()`, kept a minute per database and key (per server process)."""
+    key = (connection.alias, *key)
+    now = time.monotonic()
+    known = _memory.get(key)
+    if known is None or known[0] < now:
+        if len(_memory) >= 10_000:
+            _memory.clear()
+        known = _memory[key] = (now + 60, ask())
+    return known[1]
+
+
+_memory: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def forget() -> None:
+    """Drop what `_remembered` keeps (tests: ids and counts change with every test's data)."""
+    _memory.clear()
 
 
 def page(filters: ResultFilters, after: int | None, before: int | None, query: dict[str, str]) -> Page:
     """The search page: 20 results newest first (keyset: `after`/`before` a key) and the count up to
-    `COUNT_CAP`. The first page reads the keys of the first `COUNT_CAP` + 1 matches, which are its count, then
-    its rows by key (through the bigram index a page and a separate count each fetched and sorted every match);
-    a later page asks the count, and whether newer rows exist, in subqueries of its own statement. The count is taken in the page's order:
-    unordered, PostgreSQL counted "department 10, 2025" by a sequential scan that read every earlier year
-    first (~200 ms)."""
+    `COUNT_CAP`, in one statement. Its `WITH` reads the keys of the page's matches in the page's order: on the
+    first page the first `COUNT_CAP` + 1, which are the count (through the bigram index a page and a separate
+    count each fetched and sorted every match), on a later page 21, with the count and "is there a newer row"
+    as subqueries; then the page's 20 rows by key. The count is taken in the page's order: unordered,
+    PostgreSQL counted "department 10, 2025" by a sequential scan that read every earlier year first."""
     search = conditions(filters, from_index=True)
     low, high = search.band if search.band else (None, None)
     out = Page([], 0, False, query)
@@ -272,46 +290,42 @@ def page(filters: ResultFilters, after: int | None, before: int | None, query: d
         return f"SELECT {what} FROM {search.source}{clause} ORDER BY {keys} LIMIT {limit}"  # noqa: S608  # nosec B608
 
     count = f"(SELECT COUNT(*) FROM ({select('1', None, None, 'DESC', COUNT_CAP + 1)}) counted)"  # noqa: S608  # nosec B608
+    shown = ", ".join(column(c) for c in COLUMNS)
+    # the keys to read in the page's order, the page's end of them, and the subqueries after the columns
+    if before is not None:
+        keys = select(f"{search.key} AS k", before + 1, None, "ASC", PAGE_SIZE + 1)
+        order, extra, statements = "ASC", f", {count}", 2
+    elif after is not None:
+        newer = f"(SELECT COUNT(*) FROM ({select('1', after, None, 'ASC', 1)}) newer)"  # noqa: S608  # nosec B608
+        keys = select(f"{search.key} AS k", None, after - 1, "DESC", PAGE_SIZE + 1)
+        order, extra, statements = "DESC", f", {count}, {newer}", 3
+    else:
+        keys = select(f"{search.key} AS k", None, None, "DESC", COUNT_CAP + 1)
+        order, extra, statements = "DESC", "", 1
+    sql = (
+        f"WITH page_keys AS ({keys}) SELECT {shown}, (SELECT COUNT(*) FROM page_keys){extra} FROM {RESULTS} "  # noqa: S608  # nosec B608
+        f"WHERE {column('id')} IN (SELECT k FROM page_keys ORDER BY k {order} LIMIT {PAGE_SIZE})"
+    )  # no ORDER BY: without sorts (`_unsorted`) PostgreSQL walked the whole primary key to give 20 rows in order
     with _unsorted(search), connection.cursor() as cursor:
-
-        def fetch(sql: str, statements: int = 1) -> list[Any]:
-            cursor.execute(sql, search.params * statements)  # each SELECT takes the conditions' parameters
-            return cast(list[Any], cursor.fetchall())
-
-        if before is not None:
-            found = fetch(select(f"{search.key}, {count}", before + 1, None, "ASC", PAGE_SIZE + 1), 2)
-            keys = [int(r[0]) for r in reversed(found[:PAGE_SIZE])]
-        elif after is not None:
-            newer = f"(SELECT COUNT(*) FROM ({select('1', after, None, 'ASC', 1)}) newer)"  # noqa: S608  # nosec B608
-            found = fetch(
-                select(f"{search.key}, {count}, {newer}", None, after - 1, "DESC", PAGE_SIZE + 1), 3
-            )
-            keys = [int(r[0]) for r in found[:PAGE_SIZE]]
-        else:
-            found = fetch(select(search.key, None, None, "DESC", COUNT_CAP + 1))
-            keys = [int(r[0]) for r in found[:PAGE_SIZE]]
-        if keys:
-            marks = ", ".join(["%s"] * len(keys))
-            shown = ", ".join(column(c) for c in COLUMNS)
-            cursor.execute(
-                f"SELECT {shown} FROM {RESULTS} WHERE {column('id')} IN ({marks}) ORDER BY {column('id')} DESC",  # noqa: S608  # nosec B608
-                keys,
-            )
-            out.items = [Row.of(r) for r in cursor.fetchall()]
-        if before is None and after is None:
-            total = len(found)  # the first COUNT_CAP + 1 matches
-        elif found:
-            total = found[0][1]
+        cursor.execute(sql, search.params * statements)  # each SELECT takes the conditions' parameters
+        rows = cursor.fetchall()
+        out.items = sorted((Row.of(r[: len(COLUMNS)]) for r in rows), key=lambda row: -row.pk)
+        if rows:
+            read = rows[0][len(COLUMNS)]  # keys read: more than a page's means another page that way
+            total = read if before is None and after is None else rows[0][len(COLUMNS) + 1]
+        elif before is None and after is None:
+            read = total = 0
         else:  # past either end: only the count
-            total = fetch(f"SELECT {count}")[0][0]  # nosec B608
+            cursor.execute(f"SELECT {count}", search.params)  # nosec B608
+            read, total = 0, cursor.fetchone()[0]
     if out.items:
-        more = len(found) > PAGE_SIZE  # another page beyond this one, in the direction read
+        more = read > PAGE_SIZE
         if before is not None:
             out.next_cursor = ("after", out.items[-1].pk)  # back to the page it came from
             out.prev_cursor = ("before", out.items[0].pk) if more else None
         else:
             out.next_cursor = ("after", out.items[-1].pk) if more else None
-            if after is not None and found[0][-1]:  # a row at or above `after`: rows newer than this page
+            if after is not None and rows[0][-1]:  # a row at or above `after`: rows newer than this page
                 out.prev_cursor = ("before", out.items[0].pk)
     out.total, out.total_capped = min(total, COUNT_CAP), total > COUNT_CAP
     return out
