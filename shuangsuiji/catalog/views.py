@@ -21,7 +21,7 @@ from shuangsuiji.core.permissions import rule
 @rule("catalog.view")
 def item_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    department = int(g["department"]) if g.get("department", "").isdigit() else None
+    department = int(g["department"]) if g.get("department", "").isdecimal() else None
     qs = selectors.item_search(
         q=g.get("q", "").strip()[:100], department=department, category=g.get("category", "")
     )

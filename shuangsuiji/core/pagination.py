@@ -54,7 +54,7 @@ class Page:
 
 def int_param(request: HttpRequest, name: str) -> int | None:
     raw = request.GET.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 18 else None
+    return int(raw) if raw.isdecimal() and len(raw) < 18 else None
 
 
 def query_of(request: HttpRequest) -> dict[str, str]:

@@ -31,7 +31,7 @@ class OverrideForm(forms.Form):
 @rule("workdays.manage")
 def workday_list(request: HttpRequest) -> HttpResponse:
     year = (
-        int(request.GET["year"]) if request.GET.get("year", "").isdigit() else timezone.localdate().year + 1
+        int(request.GET["year"]) if request.GET.get("year", "").isdecimal() else timezone.localdate().year + 1
     )
     form = OverrideForm(request.POST or None)
     user: Any = request.user

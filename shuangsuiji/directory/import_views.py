@@ -173,7 +173,7 @@ def _filtered(request: HttpRequest, kind: str) -> Any:
         return selectors.entity_search(request.user, entity_filters(request))
     if kind == "inspectors":
         g = request.GET
-        department = int(g["department"]) if g.get("department", "").isdigit() else None
+        department = int(g["department"]) if g.get("department", "").isdecimal() else None
         return selectors.inspector_search(
             request.user, q=g.get("q", "")[:100], department=department, qualified=g.get("qualified", "")
         )

@@ -25,7 +25,7 @@ from shuangsuiji.directory.models import (
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 18 else None
+    return int(value) if value and value.isdecimal() and len(value) < 18 else None
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:

@@ -35,9 +35,8 @@ from shuangsuiji.disclosure import names
 # The page counts matches up to this many and says "超过 N 条" beyond: counting 10,000 sparse matches of two
 # filters cost 60–130 ms a search at 10^6 results (benchmarks/bench_portal.py), 200 a fiftieth of it.
 COUNT_CAP = 200
-INDEX_ROW_COST = (
-    16  # a row found through the bigram index, in rows of the newest-first walk (_walk_newest_first)
-)
+# a row found through the bigram index costs this many rows of the newest-first walk (_walk_newest_first)
+INDEX_ROW_COST = 16
 RESULTS = '"disclosure_publishedresult"'
 INDEX = f'"{names.TABLE}"'
 COLUMNS = (
@@ -122,8 +121,9 @@ def is_name_search(q: str) -> bool:
 
 
 def conditions(filters: ResultFilters, *, from_index: bool) -> Search:
-    """The search's conditions on the results table. `from_index`: a name search on SQLite reads from the FTS5
-    index joined to the results (for a page); otherwise the index gives an `id IN (…)` (for the export)."""
+    """The search's conditions on the results table. `from_index`: a name search on SQLite reads the FTS5
+    index itself (joined to the results when filters need their columns), for a page; otherwise the index
+    gives an `id IN (…)`, for the export."""
     search = Search(RESULTS, column("id"))
     q, walk = filters.q, False
     if q:

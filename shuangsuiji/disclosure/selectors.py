@@ -133,7 +133,7 @@ def check_published_draw(data: dict[str, Any]) -> list[str]:
 def result_filters(request: HttpRequest) -> ResultFilters:
     def number(name: str, low: int, high: int) -> int | None:
         raw = request.GET.get(name, "").strip()
-        return int(raw) if raw.isdigit() and low <= int(raw) <= high else None
+        return int(raw) if raw.isdecimal() and low <= int(raw) <= high else None
 
     return ResultFilters(
         q=unicodedata.normalize("NFKC", request.GET.get("q", "")).strip()[:100],

@@ -161,7 +161,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     chosen = None
     raw = request.GET.get("task", "")
-    if raw.isdigit():
+    if raw.isdecimal():
         chosen = selectors.public_tasks().filter(pk=int(raw)).first()
     info = selectors.task_disclosure(chosen) if chosen else None
     return render(request, "disclosure/verify.html", {"task": chosen, "info": info})

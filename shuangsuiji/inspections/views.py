@@ -249,7 +249,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _errors(request, error)
     back = request.POST.get("back", "")
-    if back.isdigit() and RecordPart.objects.filter(pk=int(back), record=record).exists():
+    if back.isdecimal() and RecordPart.objects.filter(pk=int(back), record=record).exists():
         return redirect("inspections:part_edit", pk=record.pk, part_pk=int(back))
     return redirect("inspections:record", pk=record.pk)
 

@@ -25,7 +25,7 @@ from shuangsuiji.planning.models import Plan
 
 def _year(request: HttpRequest) -> int:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    return int(raw) if raw.isdecimal() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
 
 
 def _scope(request: HttpRequest) -> tuple[frozenset[int] | None, Department | None]:
@@ -34,7 +34,7 @@ def _scope(request: HttpRequest) -> tuple[frozenset[int] | None, Department | No
     ids = visible_department_ids(user)
     chosen = None
     raw = request.GET.get("department", "")
-    if raw.isdigit():
+    if raw.isdecimal():
         chosen = Department.objects.filter(pk=int(raw)).first()
         if chosen is None or (ids is not None and chosen.pk not in ids):
             raise Http404("部门不存在或不在您的可见范围内。")

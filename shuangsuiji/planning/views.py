@@ -47,7 +47,7 @@ def _task(request: HttpRequest, pk: int) -> Task:
 def plan_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.plans_visible_to(request.user)
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if year.isdecimal():
         qs = qs.filter(year=int(year))
     state = request.GET.get("state", "")
     if state in Plan.State.values:

@@ -1,6 +1,6 @@
 """PostgreSQL: ANALYZE samples 10× more entity names (statistics target 1000), so that the planner's estimate
 of `entity_name LIKE '%…%'` is good enough for the search to choose between the bigram index and reading the
-results newest first (`selectors._walk_newest_first`): with the default sample it put 乐有限公 (10,907 of
+results newest first (`search._walk_newest_first`): with the default sample it put 乐有限公 (10,907 of
 10^6 names) at 99 and counted its matches with a sequential scan. No-op on SQLite."""
 
 from django.db import migrations
