@@ -102,10 +102,9 @@ class PublicPageMiddleware:
         request.resolver_match = match
         request.user = AnonymousUser()
         response: HttpResponse = match.func(request, *match.args, **match.kwargs)
-        if hasattr(response, "render") and callable(
-            response.render
-        ):  # a TemplateResponse, as Django's handler
-            response = response.render()
+        render = getattr(response, "render", None)
+        if callable(render):  # a TemplateResponse: rendered, as Django's handler does
+            response = render()
         if not getattr(response, "xframe_options_exempt", False):
             response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         if not response.streaming and not response.has_header("Content-Length"):

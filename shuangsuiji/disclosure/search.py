@@ -72,13 +72,10 @@ class Row:
 
     @classmethod
     def of(cls, values: tuple[Any, ...]) -> Row:
-        # SQLite's times are naive, in UTC as Django stores them (its converters parse the declared types)
         pk, name, code, department, item, number, label, inspected, corrected = values
-        if isinstance(inspected, str):
-            inspected = date.fromisoformat(inspected)
-        if isinstance(corrected, str):
-            corrected = datetime.fromisoformat(corrected)
-        if corrected is not None and corrected.tzinfo is None:
+        if (
+            corrected is not None and corrected.tzinfo is None
+        ):  # SQLite's: naive, in UTC as Django stores them
             corrected = corrected.replace(tzinfo=UTC)
         return cls(pk, name, code, department, item, number, label, inspected, corrected)
 

@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -66,57 +66,45 @@ def _options(choices: tuple[tuple[Any, str], ...]) -> tuple[tuple[Any, ...], tup
     )
 
 
-# (URL name, label, URL names whose pages belong to the section): the portal's sections, in header order
+# (URL name, label, URLs whose pages belong to the section: a name, or a name and an argument the path ends in): the portal's sections, in header order
 _SECTIONS = (
     ("portal:item_lists", "抽查事项清单", ("portal:item_lists",)),
-    ("portal:plans", "抽查计划", ("portal:plans", "portal:task")),
+    ("portal:plans", "抽查计划", ("portal:plans", "portal:task 0")),
     ("portal:results", "检查结果", ("portal:results",)),
     ("portal:verify", "核验抽取", ("portal:verify",)),
     ("portal:open_data", "开放数据", ("portal:open_data",)),
 )
 _CURRENT = ' aria-current="page"'
-_headers: dict[str, tuple[str, list[tuple[str, str, tuple[str, ...]]], str]] = {}
-
-
-def _prefix(name: str) -> str:
-    """The path every page of URL `name` starts with (for `portal:task`, …/tasks/)."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:  # a URL with an argument: its path up to the argument
-        return reverse(name, args=[0])[: -len("0/")]
-
-
-@register.simple_tag
-def portal_header(path: str) -> SafeString:
-    """The header's site link, sections (the current one marked `aria-current`) and staff sign-in link. The
-    URLs are reversed once per script prefix, not ~10 times a page (`{% url %}` was a tenth of a search's CPU)."""
-    script = get_script_prefix()
-    known = _headers.get(script)
-    if known is None:
-        sections = [
-            (escape(reverse(n)), escape(label), tuple(_prefix(m) for m in under))
-            for n, label, under in _SECTIONS
-        ]
-        known = _headers[script] = (escape(reverse("portal:home")), sections, escape(reverse("core:home")))
-    home, sections, staff = known
-    links = "".join(
-        f'<a href="{url}"{_CURRENT if path.startswith(under) else ""}>{label}</a>'
-        for url, label, under in sections
-    )
-    return SafeString(  # nosec B703 — fixed labels and reversed URLs, escaped above
-        f'<a class="site" href="{home}">“双随机、一公开”信息公开</a><nav aria-label="栏目">{links}</nav>'
-        f'<a class="staff" href="{staff}">工作人员登录</a>'
-    )
-
-
 _urls: dict[tuple[str, ...], str] = {}
 
 
 @register.simple_tag
 def portal_url(name: str, *args: str) -> str:
-    """`{% url %}` for the hot pages' fixed links, reversed once per script prefix (`reverse` is ~50 µs)."""
+    """`{% url %}` for the hot pages' fixed links, reversed once per script prefix (`reverse` is ~50 µs; the
+    base template's ten `{% url %}` were ~6% of an uncached search's time, benchmarks/bench_portal.py)."""
     key = (get_script_prefix(), name, *args)
     found = _urls.get(key)
     if found is None:
         found = _urls[key] = reverse(name, args=args)
     return found
+
+
+def _prefix(url: str) -> str:
+    """The path every page of `url` starts with ("portal:task 0": …/tasks/)."""
+    name, *args = url.split()
+    return portal_url(name, *args)[: -len("0/")] if args else portal_url(name)
+
+
+@register.simple_tag
+def portal_header(path: str) -> SafeString:
+    """The header's site link, sections (the current one, by `path`, marked `aria-current`) and the staff
+    sign-in link."""
+    links = "".join(
+        f'<a href="{escape(portal_url(name))}"'
+        f"{_CURRENT if path.startswith(tuple(_prefix(m) for m in under)) else ''}>{label}</a>"
+        for name, label, under in _SECTIONS
+    )
+    return SafeString(  # nosec B703 — fixed labels and reversed URLs, escaped
+        f'<a class="site" href="{escape(portal_url("portal:home"))}">“双随机、一公开”信息公开</a>'
+        f'<nav aria-label="栏目">{links}</nav><a class="staff" href="{escape(portal_url("core:home"))}">工作人员登录</a>'
+    )

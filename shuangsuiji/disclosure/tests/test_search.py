@@ -109,6 +109,7 @@ def test_the_results_page_renders_escaped_names_and_the_chosen_filters(
     assert "&lt;b&gt;餐饮&lt;/b&gt;" in text and "<b>餐饮</b>" not in text
     assert f'<option value="{first.department_id}" selected>' in text
     assert text.count(" selected>") == 1
+    assert text.count('aria-current="page"') == 1 and 'aria-current="page">检查结果</a>' in text
     link = reverse("portal:result", args=[rows[1].pk])
     assert (f'href="{link}"' in text) == (rows[1].department_id == first.department_id)
     assert "共 " in text and "没有符合条件" not in text
