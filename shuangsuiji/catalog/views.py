@@ -15,13 +15,14 @@ from shuangsuiji.catalog import selectors, services
 from shuangsuiji.catalog.forms import InspectionItemForm
 from shuangsuiji.catalog.models import InspectionItem
 from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 
 
 @rule("catalog.view")
 def item_list(request: HttpRequest) -> HttpResponse:
     g = request.GET
-    department = int(g["department"]) if g.get("department", "").isdecimal() else None
+    department = number(g.get("department"))
     qs = selectors.item_search(
         q=g.get("q", "").strip()[:100], department=department, category=g.get("category", "")
     )

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from shuangsuiji.core.params import number
+
 PAGE_SIZE = 20
 COUNT_CAP = 10_000
 _CURSORS = ("after", "before", "page")
@@ -53,8 +55,7 @@ class Page:
 
 
 def int_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    return int(raw) if raw.isdecimal() and len(raw) < 18 else None
+    return number(request.GET.get(name))
 
 
 def query_of(request: HttpRequest) -> dict[str, str]:

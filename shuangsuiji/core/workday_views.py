@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shuangsuiji.core import calendar
 from shuangsuiji.core.models import WorkdayOverride, WorkdayYear
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.workdays import LIBRARY_YEARS
 
@@ -30,9 +31,7 @@ class OverrideForm(forms.Form):
 
 @rule("workdays.manage")
 def workday_list(request: HttpRequest) -> HttpResponse:
-    year = (
-        int(request.GET["year"]) if request.GET.get("year", "").isdecimal() else timezone.localdate().year + 1
-    )
+    year = number(request.GET.get("year"), 2000, 2100) or timezone.localdate().year + 1
     form = OverrideForm(request.POST or None)
     user: Any = request.user
     if request.method == "POST" and "complete" in request.POST:

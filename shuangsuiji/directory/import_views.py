@@ -19,6 +19,7 @@ from shuangsuiji import tabular
 from shuangsuiji.accounts.rules import user_passes
 from shuangsuiji.audit.services import audit_record, client_ip
 from shuangsuiji.core.jobs import job_enqueue
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import AUTHENTICATED, rule
 from shuangsuiji.directory import import_services
 from shuangsuiji.directory.imports import EXPORT_HEADERS, KINDS, MARK_MISSING, export_rows, register_queryset
@@ -173,7 +174,7 @@ def _filtered(request: HttpRequest, kind: str) -> Any:
         return selectors.entity_search(request.user, entity_filters(request))
     if kind == "inspectors":
         g = request.GET
-        department = int(g["department"]) if g.get("department", "").isdecimal() else None
+        department = number(g.get("department"))
         return selectors.inspector_search(
             request.user, q=g.get("q", "")[:100], department=department, qualified=g.get("qualified", "")
         )

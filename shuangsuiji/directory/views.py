@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from shuangsuiji.accounts.selectors import departments_for
 from shuangsuiji.core.forms import set_queryset
 from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.directory import selectors, services
 from shuangsuiji.directory.codes import clean_reg_no, clean_uscc
@@ -24,10 +25,6 @@ from shuangsuiji.directory.models import (
 )
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdecimal() and len(value) < 18 else None
-
-
 def _add_errors(form: Any, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errs in error.message_dict.items():
@@ -40,7 +37,7 @@ def entity_filters(request: HttpRequest) -> selectors.EntityFilters:
     g = request.GET
     return selectors.EntityFilters(
         q=g.get("q", "")[:100],
-        jurisdiction=_int(g.get("jurisdiction")),
+        jurisdiction=number(g.get("jurisdiction")),
         status=g.get("status", ""),
         entity_type=g.get("entity_type", ""),
         credit_risk_class=g.get("credit_risk_class", ""),
@@ -135,7 +132,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.inspector_search(
         request.user,
         q=g.get("q", "")[:100],
-        department=_int(g.get("department")),
+        department=number(g.get("department")),
         qualified=g.get("qualified", ""),
     )
     page = paginate(request, qs)
@@ -145,7 +142,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "q": g.get("q", ""),
-            "department": _int(g.get("department")),
+            "department": number(g.get("department")),
             "qualified": g.get("qualified", ""),
             "departments": departments_for(request.user),
         },

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.catalog.models import InspectionItem, ResultCode
+from shuangsuiji.core.params import number
 from shuangsuiji.disclosure import search
 from shuangsuiji.disclosure.models import PublishedResult
 from shuangsuiji.disclosure.search import ResultFilters
@@ -131,16 +132,13 @@ def check_published_draw(data: dict[str, Any]) -> list[str]:
 
 
 def result_filters(request: HttpRequest) -> ResultFilters:
-    def number(name: str, low: int, high: int) -> int | None:
-        raw = request.GET.get(name, "").strip()
-        return int(raw) if raw.isdecimal() and low <= int(raw) <= high else None
-
+    g = request.GET
     return ResultFilters(
-        q=unicodedata.normalize("NFKC", request.GET.get("q", "")).strip()[:100],
-        department=number("department", 1, 10**9),
-        item=number("item", 1, 10**9),
-        year=number("year", 2000, 2100),
-        code=number("code", 0, 99),
+        q=unicodedata.normalize("NFKC", g.get("q", "")).strip()[:100],
+        department=number(g.get("department"), 1),
+        item=number(g.get("item"), 1),
+        year=number(g.get("year"), 2000, 2100),
+        code=number(g.get("code"), 0, 99),
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from shuangsuiji import tabular
 from shuangsuiji.core import pagecache
 from shuangsuiji.core.pagination import int_param, query_of
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import PUBLIC, rule
 from shuangsuiji.disclosure import search, selectors
 from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
@@ -160,9 +161,9 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @cache_control(**CACHE)
 def verify(request: HttpRequest) -> HttpResponse:
     chosen = None
-    raw = request.GET.get("task", "")
-    if raw.isdecimal():
-        chosen = selectors.public_tasks().filter(pk=int(raw)).first()
+    raw = number(request.GET.get("task"))
+    if raw is not None:
+        chosen = selectors.public_tasks().filter(pk=raw).first()
     info = selectors.task_disclosure(chosen) if chosen else None
     return render(request, "disclosure/verify.html", {"task": chosen, "info": info})
 

@@ -15,6 +15,7 @@ from shuangsuiji.catalog.models import ResultCode, ResultCodeSet
 from shuangsuiji.core.calendar import work_calendar
 from shuangsuiji.core.jobs import job_enqueue
 from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.draws.models import TeamMember
 from shuangsuiji.draws.selectors import task_or_404
@@ -248,9 +249,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已上传 {upload.name}。")
         except ValidationError as error:
             _errors(request, error)
-    back = request.POST.get("back", "")
-    if back.isdecimal() and RecordPart.objects.filter(pk=int(back), record=record).exists():
-        return redirect("inspections:part_edit", pk=record.pk, part_pk=int(back))
+    back = number(request.POST.get("back"))
+    if back is not None and RecordPart.objects.filter(pk=back, record=record).exists():
+        return redirect("inspections:part_edit", pk=record.pk, part_pk=back)
     return redirect("inspections:record", pk=record.pk)
 
 

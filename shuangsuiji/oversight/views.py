@@ -18,14 +18,14 @@ from shuangsuiji.accounts.roles import Role
 from shuangsuiji.accounts.selectors import root_of, visible_department_ids
 from shuangsuiji.audit.services import audit_record, client_ip
 from shuangsuiji.core.models import Job
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.oversight import reports, statistics
 from shuangsuiji.planning.models import Plan
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
-    return int(raw) if raw.isdecimal() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    return number(request.GET.get("year"), 2000, 2100) or timezone.localdate().year
 
 
 def _scope(request: HttpRequest) -> tuple[frozenset[int] | None, Department | None]:
@@ -33,9 +33,9 @@ def _scope(request: HttpRequest) -> tuple[frozenset[int] | None, Department | No
     user: Any = request.user
     ids = visible_department_ids(user)
     chosen = None
-    raw = request.GET.get("department", "")
-    if raw.isdecimal():
-        chosen = Department.objects.filter(pk=int(raw)).first()
+    raw = number(request.GET.get("department"))
+    if raw is not None:
+        chosen = Department.objects.filter(pk=raw).first()
         if chosen is None or (ids is not None and chosen.pk not in ids):
             raise Http404("部门不存在或不在您的可见范围内。")
         from shuangsuiji.accounts.selectors import department_subtree

@@ -13,6 +13,7 @@ from shuangsuiji.accounts.models import Department
 from shuangsuiji.accounts.selectors import root_of
 from shuangsuiji.core.forms import set_queryset
 from shuangsuiji.core.pagination import paginate
+from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import rule
 from shuangsuiji.draws import eligibility
 from shuangsuiji.draws.selectors import sees_whole_list, task_visible_to
@@ -46,9 +47,9 @@ def _task(request: HttpRequest, pk: int) -> Task:
 @rule("plans.view")
 def plan_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.plans_visible_to(request.user)
-    year = request.GET.get("year", "")
-    if year.isdecimal():
-        qs = qs.filter(year=int(year))
+    year = number(request.GET.get("year"), 2000, 2100)
+    if year is not None:
+        qs = qs.filter(year=year)
     state = request.GET.get("state", "")
     if state in Plan.State.values:
         qs = qs.filter(state=state)
