@@ -109,12 +109,13 @@ TEMPLATES = [
 
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "").strip()
+    conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     if url:
         if not url.startswith(("postgres://", "postgresql://", "sqlite://")):
             raise ImproperlyConfigured(
                 f"DATABASE_URL={url!r} 不受支持：请使用 postgres://用户:密码@主机:端口/库名 或 sqlite:///路径。"
             )
-        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0))
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
         if config["ENGINE"] == "django.db.backends.postgresql":
             # JIT compilation costs ~200 ms on the big list scans and never pays back for these short
             # queries (benchmarks/bench_entity_list.py).
@@ -127,7 +128,7 @@ def _database() -> dict[str, object]:
         "NAME": DATA_DIR / "shuangsuiji.sqlite3",
         # Each server thread keeps its connection: a new one per request costs more than many a page
         # (open, the PRAGMAs, reading the schema, and a WAL check on close; benchmarks/bench_portal.py).
-        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_MAX_AGE": conn_max_age,
         "OPTIONS": {
             # IMMEDIATE: a writing transaction takes the lock at BEGIN, so two concurrent writers queue
             # instead of failing half-way with "database is locked".
@@ -216,8 +217,8 @@ if not DEBUG:
 # extra server. Run the worker with `shuangsuiji db_worker` (`shuangsuiji demo` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Per process: the portal's rendered pages (a minute each, as their Cache-Control allows). Shared state
-# (the dashboard's figures, jobs) lives in the database.
+# Per process: the portal search form's choices (a minute). The portal's rendered pages are kept apart, by
+# core.pagecache. Shared state (the dashboard's figures, jobs) lives in the database.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -630,10 +630,7 @@ def followup_close(
     target = FollowUp.State.CANCELLED if cancel else FollowUp.State.DONE
     if target not in FollowUp.TRANSITIONS[FollowUp.State(followup.state)]:
         raise ValidationError(f"此后续处置已{followup.get_state_display()}。")
-    if not (
-        followup.owner_id == actor.pk
-        or (actor.role_set & {Role.MANAGER, Role.LEADER} and _in_department(actor, followup.department_id))
-    ):
+    if not (followup.owner_id == actor.pk or _manages(actor, followup.department_id)):
         raise ValidationError("只有承办人或承办部门的管理员、负责人可以办结。")
     if not outcome.strip():
         raise ValidationError("请填写办理结果。" if not cancel else "请填写撤销理由。")
