@@ -424,12 +424,12 @@ class Clock:
         inner = iter(iterable)
         while True:
             started = time.perf_counter()
-            chunk = list(islice(inner, 4096))
+            item = next(inner, None)
             self.add(key, time.perf_counter() - started)
-            if not chunk:
+            if item is None:
                 return
-            self.rows[key] = self.rows.get(key, 0) + len(chunk)
-            yield from chunk
+            self.rows[key] = self.rows.get(key, 0) + (len(item) if isinstance(item, list) else 1)
+            yield item
 
     def wrap_stream(self, owner: Any, name: str, key: str) -> None:
         original = getattr(owner, name)
@@ -499,6 +499,15 @@ APP_INDEX = (
     "draws_population_industry"  # migration draws 0003; dropped (in a rolled-back transaction) for "before"
 )
 NO_INDEX = (f"DROP INDEX {APP_INDEX}",)
+# DrawSelection before migration draws 0004: foreign keys checked row by row at COMMIT, and an index of its own
+# on draw_id.
+LEGACY_SELECTION_SCHEMA = (
+    "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_draw FOREIGN KEY (draw_id) "
+    "REFERENCES draws_draw (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
+    "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_entity FOREIGN KEY (entity_id) "
+    "REFERENCES directory_entity (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
+    "CREATE INDEX bench_selection_draw_id ON draws_drawselection (draw_id)",
+)
 STATUS_REASON = {
     "deregistered": "deregistered",
     "revoked": "revoked",
@@ -810,9 +819,10 @@ def phase_before(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     commit, execute = Clock(), Clock()
     try:
         with transaction.atomic():
-            if db == "postgres":  # without the covering index the app has now (rolled back with the rest)
+            if db == "postgres":  # the schema as it was (rolled back with the rest)
                 with connection.cursor() as cursor:
-                    cursor.execute(NO_INDEX[0])
+                    for statement in (*NO_INDEX, *LEGACY_SELECTION_SCHEMA):
+                        cursor.execute(statement)
             started = time.perf_counter()
             preview = legacy_preview(task)
             figures["preview_s"] = time.perf_counter() - started
@@ -871,8 +881,7 @@ def phase_app(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     }
     connection.ensure_connection()
     commit, execute = Clock(), Clock()
-    commit.wrap_stream(eligibility, "population_pairs", "population stream (waiting for the database)")
-    commit.wrap_stream(eligibility, "exclusion_pairs", "exclusions stream (database + Django)")
+    commit.wrap_stream(eligibility, "_chunks", "waiting for the database's rows (fetch thread)")
     commit.wrap(lottery, "build_commitment", "build_commitment")
     commit.wrap(connection, "commit", "COMMIT")
     started = time.perf_counter()
@@ -1063,8 +1072,9 @@ def captured_sql(make: Any) -> tuple[str, Any]:
     return caught[0]
 
 
-def scratch_draw() -> Any:
-    """A throwaway task + Draw to store selections on (inside a transaction that is rolled back)."""
+def scratch_draw(like: Any = None) -> Any:
+    """A throwaway task + Draw to store selections on (inside a transaction that is rolled back); with `like`,
+    over that draw's population file (so that its population-ids.bin serves)."""
     from django.utils import timezone
 
     from shuangsuiji.draws.models import Draw
@@ -1077,8 +1087,8 @@ def scratch_draw() -> Any:
     task.save()
     return Draw.objects.create(
         task=task, commitment_json="{}", commitment_sha256=hashlib.sha256(task.ref.encode()).hexdigest(),
-        server_nonce_hex="0" * 64, population_file="-", population_size=0, excluded_count=0,
-        committed_at=timezone.now(),
+        server_nonce_hex="0" * 64, population_file=like.population_file if like else "-",
+        population_size=like.population_size if like else 0, excluded_count=0, committed_at=timezone.now(),
     )  # fmt: skip
 
 
@@ -1110,23 +1120,21 @@ def store_selections_app(draw: Any, selected: Any, parts: dict[str, float], chec
     return len(objects)
 
 
-def store_selections_now(draw: Any, selected: Any, parts: dict[str, float]) -> int:
-    """What draw_execute does now (services._store_selections), then the deferred FK checks."""
+def store_selections_now(draw: Any, objects: Any, parts: dict[str, float]) -> int:
+    """What draw_execute does now (services._store_selections: the ids the commitment kept, one COPY)."""
     from shuangsuiji.draws import services
 
     started = time.perf_counter()
-    services._store_selections(draw, selected)
-    mark = time.perf_counter()
-    parts["services._store_selections (COPY, INSERT … SELECT … JOIN in entity order)"] = mark - started
-    _deferred_checks()
-    parts["deferred FK checks (at COMMIT)"] = time.perf_counter() - mark
-    return len(selected)
+    services._store_selections(draw, objects)
+    parts["services._store_selections (ids from population-ids.bin, COPY in entity order)"] = (
+        time.perf_counter() - started
+    )
+    return len(objects.selected)
 
 
 def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     """Where the time goes, step by step: the population stream, now and before; the lottery alone; storing."""
     from django.db import connection, transaction
-    from django.db.models.functions import Collate
 
     from shuangsuiji import lottery
     from shuangsuiji.draws import eligibility
@@ -1146,48 +1154,28 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
             flush=True,
         )
 
-    def unordered() -> Any:
-        keys = {
-            "stratum": eligibility._keys(task)["stratum"],
-            "entity_key": eligibility._keys(task)["entity_key"],
-        }
-        return (
-            eligibility.eligible(task).annotate(**keys).values_list("stratum", "entity_key").iterator(20_000)
-        )
-
-    def no_prefetch() -> Any:
-        keys = eligibility._keys(task)
-        qs: Any = eligibility.eligible(task).annotate(**keys)
-        if db == "postgres":
-            qs = qs.order_by(Collate("stratum", "C"), Collate("entity_key", "C"))
-        else:
-            qs = qs.order_by("stratum", "entity_key")
-        return qs.values_list("stratum", "entity_key").iterator(20_000)
-
     print("  the population stream alone (everything else off):", flush=True)
     step(
-        "now: population_pairs() (plain filters, index order, fetch thread)",
+        "now: one ordered pass over the scope (exclusions split off here, fetch thread)",
         time_stream(lambda: eligibility.population_pairs(task)),
     )
-    step("  the same without the fetch thread", time_stream(no_prefetch))
     if db == "postgres":
         step(
             "before: CASE = '', listing EXISTS first, no index (PostgreSQL sorts)",
             time_stream(lambda: legacy_population(task), setup=NO_INDEX),
         )
-    step("  without ORDER BY (not usable: what the order costs)", time_stream(unordered))
-    if db == "postgres":
         started = time.perf_counter()
-        sql, params = captured_sql(lambda: eligibility.population_pairs(task))
+        sql, params = eligibility.Freeze(task)._query()
         figures["app_plan"] = explain(sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ")
         sql, params = captured_sql(lambda: legacy_population(task))
         figures["legacy_plan"] = explain(
             sql, params, prefix="DECLARE bench_cursor NO SCROLL CURSOR FOR ", setup=NO_INDEX
         )
         figures["explain_s"] = time.perf_counter() - started
-    exclusions = time_stream(lambda: eligibility.exclusion_pairs(task))
-    figures["exclusion_pairs"] = exclusions
-    print(f"    exclusion_pairs() alone: {exclusions['s']:.2f} s, {exclusions['rows']:,} rows", flush=True)
+    started = time.perf_counter()
+    exclusions = eligibility.exclusion_pairs(task)  # the same pass, kept for its exclusions
+    figures["exclusion_pairs"] = {"s": time.perf_counter() - started, "rows": len(exclusions)}
+    print(f"    exclusion_pairs() (the same pass) {figures['exclusion_pairs']['s']:.2f} s", flush=True)
     if db == "postgres":
         figures["legacy_exclusions_s"] = time_stream(lambda: legacy_exclusions(task), setup=NO_INDEX)["s"]
     # The lottery alone, from the stored population.tsv (no database).
@@ -1232,16 +1220,22 @@ def phase_diagnose(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     print(f"    every way of drawing selects what the app stored: {same}", flush=True)
     selected = first.objects.selected
     figures["store"] = {}
-    ways: list[tuple[str, Any]] = [("before (model instances, bulk_create)", store_selections_app)]
+    ways: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("before (model instances, bulk_create)", store_selections_app, LEGACY_SELECTION_SCHEMA)
+    ]
     if db == "postgres":
-        ways.append(("now (COPY, INSERT … SELECT … JOIN)", store_selections_now))
-    for name, way in ways:
+        ways.append(("now (entity ids from the commit, one COPY)", store_selections_now, ()))
+    for name, way, schema in ways:
         parts: dict[str, float] = {}
         try:
             with transaction.atomic():
-                scratch = scratch_draw()
+                if db == "postgres":
+                    with connection.cursor() as cursor:
+                        for statement in schema:
+                            cursor.execute(statement)
+                scratch = scratch_draw(like=draw)
                 started = time.perf_counter()
-                stored_rows = way(scratch, selected, parts)
+                stored_rows = way(scratch, first.objects if way is store_selections_now else selected, parts)
                 parts["total"] = time.perf_counter() - started
                 assert stored_rows == len(selected)
                 raise _Rollback
@@ -1304,6 +1298,11 @@ def django_env(db: str, data_dir: Path) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = (
+        False  # measured as in production: no query log (it formats every statement's parameters)
+    )
 
 
 def child(phase: str, db: str, n: int, data_dir: Path, out: Path) -> None:

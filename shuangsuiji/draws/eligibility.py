@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from itertools import compress
+from operator import itemgetter, not_, or_
+from typing import IO, Any
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Collate
+from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Collate, Concat
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.directory.models import DirectoryListing, Entity, Inspector, Status
@@ -105,7 +108,7 @@ def _keys(task: Task) -> dict[str, Any]:
 
 def _annotated(task: Task) -> Any:
     """The scope annotated with entity_key, stratum and exclusion ('' when eligible): the first reason that
-    applies, statuses before earlier draws (the preview and exclusions.tsv need the reason)."""
+    applies, statuses before earlier draws (the preview counts by it)."""
     whens = [When(status=status, then=Value(reason)) for status, reason in _STATUS_REASON.items()]
     whens += [When(pk__in=ids, then=Value(reason)) for reason, ids in _excluded_ids(task)]
     return scope(task).annotate(
@@ -113,50 +116,86 @@ def _annotated(task: Task) -> Any:
     )
 
 
-def eligible(task: Task) -> QuerySet[Entity]:
-    """The scope minus every exclusion, as plain filters — the rows `_annotated(task)` gives exclusion ''.
-
-    Plain `status NOT IN` / `id NOT IN (hashed subquery)` filters, not `CASE … = ''`: PostgreSQL estimates
-    them well and keeps the scan's order, so an index on the population's ORDER BY (migration 0003) streams
-    the population sorted, without a sort (benchmarks/bench_draw.py, P2 and P7)."""
-    qs = scope(task).exclude(status__in=list(_STATUS_REASON))
-    for _, ids in _excluded_ids(task):
-        qs = qs.exclude(pk__in=ids)
-    return qs
-
-
 def _bytewise(expression: str) -> Any:
     # population.tsv is sorted by UTF-8 bytes: PostgreSQL's "C" collation; SQLite's default BINARY.
     return Collate(expression, "C") if connection.vendor == "postgresql" else expression
 
 
-def population_pairs(task: Task, *, chunk_size: int = 20_000) -> Generator[tuple[str, str], None, None]:
-    """(stratum_label, entity_key) of every eligible entity, sorted as population.tsv requires."""
-    annotated: Any = eligible(task).annotate(**_keys(task))
-    qs = annotated.order_by(_bytewise("stratum"), _bytewise("entity_key")).values_list(
-        "stratum", "entity_key"
-    )
-    yield from _prefetched(qs, chunk_size)
+def keys_are_distinct() -> bool:
+    """Whether every entity's draw key (USCC, else registration number) is its own. Each column is unique; only
+    an entity without a USCC whose registration number is another entity's USCC could share a key."""
+    without_uscc = Entity.objects.filter(uscc=None, reg_no__isnull=False)
+    return not without_uscc.filter(Exists(Entity.objects.filter(uscc=OuterRef("reg_no")))).exists()
 
 
-def exclusion_pairs(task: Task) -> Generator[tuple[str, str], None, None]:
-    yield from _prefetched(
-        _annotated(task).exclude(exclusion="").values_list("entity_key", "exclusion"), 20_000
-    )
+class Freeze:
+    """One ordered pass over a task's scope, for the commitment: the population as blocks of population.tsv's
+    lines (`lines()`, for `lottery.build_commitment(population_lines=…)`), the entity id of each population
+    line in order (64-bit integers, written to `ids`), and the exclusions with their reasons (`exclusions`,
+    complete once `lines()` is exhausted).
+
+    The database sorts (an index at 10^7 entities, migration 0003) and sends every entity in scope once; the
+    exclusions are split off here. Asking the database for the eligible ones instead (`id NOT IN` earlier
+    draws: a hashed probe a row) and for the excluded ones in a second scan doubled the commit's time
+    (benchmarks/bench_draw.py)."""
+
+    def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
+        self.task = task
+        self.ids = ids
+        self.chunk_size = chunk_size
+        self.exclusions: list[tuple[str, str]] = []
+
+    def _query(self) -> tuple[str, Any]:
+        line = Concat("stratum", Value("\t"), "entity_key", output_field=CharField())
+        # The status as a small number (0: drawable): a text column costs the driver more than the other two.
+        whens = [When(status=status, then=Value(n)) for n, status in enumerate(_STATUS_REASON, 1)]
+        code = Case(*whens, default=Value(0), output_field=IntegerField())
+        qs = (
+            scope(self.task)
+            .annotate(**_keys(self.task))
+            .annotate(line=line, code=code)
+            .order_by(_bytewise("stratum"), _bytewise("entity_key"))
+            .values_list("line", "pk", "code")
+        )
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+        return str(sql), params
+
+    def lines(self) -> Generator[list[str], None, None]:
+        by_status = ["", *_STATUS_REASON.values()]  # the status code's reason
+        by_draw: dict[int, str] = {}  # entity id → the first reason of an earlier draw that applies
+        for reason, drawn in _excluded_ids(self.task):
+            for pk in drawn.values_list("entity_id", flat=True).iterator(chunk_size=20_000):
+                by_draw.setdefault(pk, reason)
+        line_of, id_of, code_of = itemgetter(0), itemgetter(1), itemgetter(2)
+        for rows in _chunks(*self._query(), self.chunk_size):
+            ids = list(map(id_of, rows))
+            out = list(map(or_, map(code_of, rows), map(by_draw.__contains__, ids)))
+            if any(out):
+                self.exclusions += [
+                    (line[line.index("\t") + 1 :], by_status[code] if code else by_draw[pk])
+                    for line, pk, code in compress(rows, out)
+                ]
+                kept = list(map(not_, out))
+                rows, ids = list(compress(rows, kept)), list(compress(ids, kept))
+            if self.ids is not None:
+                self.ids.write(array("q", ids).tobytes())
+            if rows:
+                yield list(map(line_of, rows))
 
 
-def _prefetched(qs: Any, chunk_size: int) -> Iterator[Any]:
-    """The rows of a values_list queryset, streamed; on PostgreSQL inside a transaction, a thread fetches the
-    next chunks from the server-side cursor while the caller consumes this one, so that the database computes
-    the rows (at 10^7 entities, ~15 s) while the lottery validates and hashes them, not in turn.
+def _chunks(sql: str, params: Any, chunk_size: int) -> Iterator[list[Any]]:
+    """The rows of a query in lists of `chunk_size`. On PostgreSQL inside a transaction, from a server-side
+    cursor, with a thread fetching the next chunk while the caller handles this one: the database computes the
+    rows (at 10^7 entities, most of the commit) while this process checks and hashes them, not in turn.
 
     The thread only calls fetchmany() on a cursor declared here in the caller's transaction (same connection,
     same snapshot); the caller issues no other query until the stream ends or is closed."""
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        yield from qs.iterator(chunk_size=chunk_size)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk_size):
+                yield rows
         return
-    compiler = qs.query.get_compiler(using=qs.db)
-    sql, params = compiler.as_sql()
     cursor = connection.chunked_cursor()
     cursor.execute(sql, params)
     chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
@@ -172,7 +211,9 @@ def _prefetched(qs: Any, chunk_size: int) -> Iterator[Any]:
         except BaseException as error:  # handed to the consumer, raised there
             chunks.put(error)
 
-    def results() -> Iterator[list[Any]]:
+    thread = threading.Thread(target=fetch, name="ssj-prefetch", daemon=True)
+    thread.start()
+    try:
         while True:
             item = chunks.get()
             if isinstance(item, BaseException):
@@ -180,11 +221,6 @@ def _prefetched(qs: Any, chunk_size: int) -> Iterator[Any]:
             if not item:
                 return
             yield item
-
-    thread = threading.Thread(target=fetch, name="ssj-prefetch", daemon=True)
-    thread.start()
-    try:
-        yield from compiler.results_iter(results=results(), tuple_expected=True)
     finally:
         stop.set()
         while thread.is_alive():  # unblock a fetch waiting on a full queue
@@ -192,6 +228,22 @@ def _prefetched(qs: Any, chunk_size: int) -> Iterator[Any]:
                 chunks.get_nowait()
             thread.join(0.01)
         cursor.close()
+
+
+def population_pairs(task: Task, *, chunk_size: int = 20_000) -> Generator[tuple[str, str], None, None]:
+    """(stratum_label, entity_key) of every eligible entity, sorted as population.tsv requires."""
+    for block in Freeze(task, chunk_size=chunk_size).lines():
+        for line in block:
+            label, key = line.split("\t", 1)
+            yield label, key
+
+
+def exclusion_pairs(task: Task) -> list[tuple[str, str]]:
+    """(entity_key, reason) of every entity in scope that cannot be drawn, in population order."""
+    freeze = Freeze(task)
+    for _ in freeze.lines():
+        pass
+    return freeze.exclusions
 
 
 @dataclass

@@ -95,9 +95,20 @@ class CeremonyMedia(models.Model):
 class DrawSelection(models.Model):
     """A drawn (or received) entity, in ticket order."""
 
-    draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="selections")
+    # No database foreign keys: PostgreSQL checks those row by row at COMMIT (at 10^7 entities a draw stores
+    # ~600,000 rows: 8 s of checks, the entity's by locking each drawn entity's row; benchmarks/bench_draw.py).
+    # What they would guard holds without them: rows are written once, in the draw's transaction, with the
+    # draw locked and each entity id just looked up by its key (`services._store_selections`); draws and
+    # entities are never deleted (a draw is frozen, 004 第十五条; an entity is deregistered, not removed), and
+    # deleting through Django still cascades (draw) or is refused (entity, PROTECT).
+    # The (draw, rank) unique index serves lookups by draw: no separate draw index.
+    draw = models.ForeignKey(
+        Draw, on_delete=models.CASCADE, related_name="selections", db_constraint=False, db_index=False
+    )
     rank = models.PositiveIntegerField("序号")
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="selections")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="selections", db_constraint=False
+    )
     key = models.CharField(max_length=40)
     stratum = models.CharField(max_length=60)
     ticket = models.CharField(max_length=64, blank=True)

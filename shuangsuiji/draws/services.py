@@ -7,6 +7,7 @@ Every step is one transaction with its audit event. The lottery itself is `shuan
 from __future__ import annotations
 
 import io
+import mmap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +22,7 @@ from shuangsuiji import lottery
 from shuangsuiji.accounts.roles import Role
 from shuangsuiji.audit.services import audit_record
 from shuangsuiji.directory.models import Conflict, Entity, Inspector
+from shuangsuiji.directory.selectors import entity_ids_by_draw_key
 from shuangsuiji.draws import eligibility
 from shuangsuiji.draws.models import CeremonyMedia, Draw, DrawChange, DrawSelection, TeamMember, Witness
 from shuangsuiji.planning.models import Plan, Task
@@ -36,6 +38,17 @@ def _population_name(task: Task) -> str:
 
 def population_path(draw: Draw) -> Path:
     return Path(default_storage.path(draw.population_file))
+
+
+def _ids_path(population: Path) -> Path:
+    """Beside population.tsv: the entity id of each of its lines, as 64-bit integers (not part of the bundle;
+    what the draw stores its selection with, without looking the keys up again)."""
+    return population.with_name("population-ids.bin")
+
+
+def _discard(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _team_spec(task: Task) -> lottery.TeamSpec | None:
@@ -94,18 +107,29 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
     target = Path(default_storage.path(name))
     target.parent.mkdir(parents=True, exist_ok=True)
     created_at = timezone.localtime().isoformat(timespec="seconds")
-    population = eligibility.population_pairs(task)
-    exclusions = eligibility.exclusion_pairs(task)
+    # One pass over the scope gives the population, each line's entity id and the exclusions; the lottery then
+    # trusts the keys to be distinct (what the directory's unique columns make them, checked here), else it
+    # checks them itself, which needs the exclusions first: a pass of their own.
+    distinct = eligibility.keys_are_distinct()
+    exclusions = [] if distinct else eligibility.exclusion_pairs(task)
+    ids_path = _ids_path(target)
     try:
-        files = lottery.build_commitment(
-            task=task.ref,
-            created_at=created_at,
-            population=population,
-            strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
-            exclusions=exclusions,
-            teams=teams,
-            population_path=target,
-        )
+        with ids_path.open("wb") as ids:
+            freeze = eligibility.Freeze(task, ids)
+            lines = freeze.lines()
+            try:
+                files = lottery.build_commitment(
+                    task=task.ref,
+                    created_at=created_at,
+                    population_lines=lines,
+                    strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
+                    exclusions=freeze.exclusions if distinct else exclusions,
+                    distinct_keys=distinct,
+                    teams=teams,
+                    population_path=target,
+                )
+            finally:  # a stream left early (an invalid population) ends its fetch thread now, in this transaction
+                lines.close()
         # The eligibility checks on what was just frozen (the commitment's strata), not on a second count:
         # the same figures as the task page's preview, without another scan of the directory.
         preview = eligibility.preview_from_sizes(task, {s.label: s.size for s in files.commitment.strata}, {})
@@ -114,14 +138,11 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
         if preview.below_minimum and not task.low_ratio_reason.strip():
             raise ValidationError(f"总体抽查比例 {preview.overall_percent} 低于 2%（000），须填写理由。")
     except lottery.LotteryError as error:
-        target.unlink(missing_ok=True)
+        _discard(target, ids_path)
         raise _lottery_error(error) from error
     except ValidationError:
-        target.unlink(missing_ok=True)
+        _discard(target, ids_path)
         raise
-    finally:  # a stream left early (an invalid population) ends its fetch thread now, in this transaction
-        population.close()
-        exclusions.close()
     population_size = preview.eligible
     draw = Draw.objects.create(
         task=task,
@@ -212,74 +233,63 @@ def _draw_processes(population_size: int) -> int:
     return 2 if population_size >= threshold else 1
 
 
-def _store_selections(draw: Draw, selected: Sequence[lottery.Selected]) -> None:
-    """The drawn entities as DrawSelection rows (rank = ticket order), each with its entity (key = its USCC,
-    else its registration number).
+def _store_selections(draw: Draw, objects: lottery.ObjectDraw) -> None:
+    """The drawn entities as DrawSelection rows (rank = ticket order), each with its entity: the one whose line
+    of population.tsv it is (population-ids.bin, written with it at the commitment), else — a draw committed
+    before that file existed — the one its key names now.
 
-    On PostgreSQL, set-based: COPY into a temporary table, then one INSERT … SELECT joining the entities by
-    key, in entity-id order (so the index insertions and the deferred foreign-key checks walk the entity
-    table in order) — instead of a model instance per entity and per selection (benchmarks/bench_draw.py, P6).
+    On PostgreSQL one COPY into the table, in entity-id order (the entity index then grows in order): at 10^7
+    entities a draw stores ~600,000 rows, where a model instance per row, or looking the keys up again (a
+    random read of the directory per key), cost seconds per hundred thousand (benchmarks/bench_draw.py). The
+    rows carry no database foreign keys (see the model).
     """
+    selected = objects.selected
     if not selected:
         return
-    if connection.vendor != "postgresql":
-        keys = [s.key for s in selected]
-        entities = dict(Entity.objects.filter(uscc__in=keys).values_list("uscc", "pk"))
-        for reg_no, pk in Entity.objects.filter(reg_no__in=keys, uscc=None).values_list("reg_no", "pk"):
-            entities.setdefault(reg_no, pk)  # a USCC match wins, as in the PostgreSQL join
-        absent = [s.key for s in selected if s.key not in entities]
+    entity_ids = _committed_ids(draw, objects.lines)
+    if entity_ids is None:
+        found = entity_ids_by_draw_key([s.key for s in selected])
+        absent = [s.key for s in selected if s.key not in found]
         if absent:
             raise _missing_entities(absent)
+        entity_ids = [found[s.key] for s in selected]
+    if connection.vendor != "postgresql":
         DrawSelection.objects.bulk_create(
             [
                 DrawSelection(
-                    draw=draw,
-                    rank=rank,
-                    entity_id=entities[s.key],
-                    key=s.key,
-                    stratum=s.stratum,
-                    ticket=s.ticket.hex(),
+                    draw=draw, rank=rank, entity_id=pk, key=s.key, stratum=s.stratum, ticket=s.ticket.hex()
                 )
-                for rank, s in enumerate(selected, start=1)
+                for rank, (s, pk) in enumerate(zip(selected, entity_ids, strict=True), start=1)
             ],
             batch_size=2000,
         )
         return
+    order = sorted(range(len(selected)), key=entity_ids.__getitem__)
+    prefix = f"{draw.pk}\t"
+    # COPY's text format: TAB and LF never occur in keys or labels (ssj-draw/1 §1); a backslash is doubled.
+    text = "".join(
+        f"{prefix}{i + 1}\t{entity_ids[i]}\t{selected[i].key}\t{selected[i].stratum}\t{selected[i].ticket.hex()}\n"
+        for i in order
+    ).replace("\\", "\\\\")
+    data = text.encode("utf-8")
+    columns = "draw_id, rank, entity_id, key, stratum, ticket"
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.execute(
-            "CREATE TEMPORARY TABLE ssj_drawn (rank integer, key text, stratum text, ticket text) ON COMMIT DROP"
-        )
-        with raw.copy("COPY ssj_drawn (rank, key, stratum, ticket) FROM STDIN") as copy:
-            for rank, s in enumerate(selected, start=1):
-                copy.write_row((rank, s.key, s.stratum, s.ticket.hex()))
-        raw.execute("ANALYZE ssj_drawn")
-        inserted = 0
-        for join in _SELECTION_JOINS:
-            raw.execute(_INSERT_SELECTIONS + join, [draw.pk])
-            inserted += raw.rowcount
-        missing: list[str] = []
-        if inserted != len(selected):
-            raw.execute(_MISSING_SELECTIONS, [draw.pk])
-            missing = [row[0] for row in raw.fetchall()]
-        raw.execute("DROP TABLE ssj_drawn")
-    if missing:
-        raise _missing_entities(missing)
+        with cursor.cursor.copy(f"COPY {DrawSelection._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for start in range(0, len(data), 1 << 22):
+                copy.write(data[start : start + (1 << 22)])
 
 
-_INSERT_SELECTIONS = (
-    "INSERT INTO draws_drawselection (draw_id, rank, entity_id, key, stratum, ticket) "
-    "SELECT %s, d.rank, e.id, d.key, d.stratum, d.ticket FROM ssj_drawn d JOIN directory_entity e ON "
-)
-_SELECTION_JOINS = (
-    "e.uscc = d.key ORDER BY e.id",
-    "e.reg_no = d.key AND e.uscc IS NULL "
-    "WHERE NOT EXISTS (SELECT 1 FROM directory_entity u WHERE u.uscc = d.key) ORDER BY e.id",
-)
-_MISSING_SELECTIONS = (
-    "SELECT d.key FROM ssj_drawn d WHERE NOT EXISTS "
-    "(SELECT 1 FROM draws_drawselection s WHERE s.draw_id = %s AND s.rank = d.rank) ORDER BY d.rank LIMIT 5"
-)
+def _committed_ids(draw: Draw, lines: Sequence[int]) -> list[int] | None:
+    """The entity ids of the given population lines, from population-ids.bin; None without a usable file."""
+    path = _ids_path(population_path(draw))
+    if not lines or not path.exists() or path.stat().st_size != 8 * draw.population_size:
+        return None
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        ids = memoryview(mapped).cast("q")
+        try:
+            return [ids[n] for n in lines]
+        finally:
+            ids.release()
 
 
 def _missing_entities(keys: Sequence[str]) -> ValidationError:
@@ -313,7 +323,7 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
         except lottery.LotteryError as error:
             raise _lottery_error(error) from error
         selected = outcome.objects.selected
-        _store_selections(locked, selected)
+        _store_selections(locked, outcome.objects)
         if outcome.teams is not None:
             by_key = dict(DrawSelection.objects.filter(draw=locked).values_list("key", "pk"))
             certs = {m.inspector for t in outcome.teams for m in t.members}

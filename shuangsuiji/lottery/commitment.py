@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .encoding import (
     PROTOCOL,
@@ -27,7 +27,13 @@ from .encoding import (
     tsv_bytes,
 )
 from .errors import IntegrityError, InvalidInputError
-from .population import UniqueKeys, find_duplicate_keys, scan_population
+from .population import (
+    PopulationScan,
+    UniqueKeys,
+    find_duplicate_keys,
+    scan_population,
+    scan_population_lines,
+)
 
 NONCE_BYTES = 32
 
@@ -240,13 +246,15 @@ def build_commitment(
     *,
     task: str,
     created_at: str,
-    population: Iterable[tuple[str, str]],
+    population: Iterable[tuple[str, str]] = (),
     strata: Iterable[StratumSpec],
     exclusions: Iterable[tuple[str, str]] = (),
     teams: TeamSpec | None = None,
     server_nonce: bytes | None = None,
     sort_population: bool = False,
     population_path: PathLike | None = None,
+    population_lines: Iterable[Sequence[str]] | None = None,
+    distinct_keys: bool = False,
 ) -> CommitmentFiles:
     """Build commitment.json and the four TSV files.
 
@@ -256,6 +264,12 @@ def build_commitment(
     population.tsv is written there (for very large populations) rather than returned as bytes.
     ``exclusions`` are (entity_key, reason_code) pairs in any order. ``server_nonce`` defaults to 32 fresh
     bytes from the operating system's CSPRNG.
+
+    ``population_lines`` replaces ``population`` with blocks of population.tsv's lines (``label TAB key``, no
+    LF) in order, checked block by block (``scan_population_lines``). ``distinct_keys=True`` is the caller's
+    word that no key occurs twice among the population and the exclusions (say, each is a different row's
+    value of a unique database column): the cross-stratum and population-versus-exclusions checks are skipped,
+    and ``exclusions`` is read after the population (it may be filled while the population is read).
     """
     task = check_text(task, "任务编号", "task")
     created_at = check_created_at(created_at)
@@ -265,8 +279,11 @@ def build_commitment(
     if not isinstance(server_nonce, bytes) or len(server_nonce) != NONCE_BYTES:
         raise InvalidInputError("server_nonce 应为 32 字节", "server_nonce must be 32 bytes")
 
-    exclusions_tsv = tsv_bytes(exclusions, file="exclusions.tsv")
-    excluded = frozenset(k for k, _ in parse_tsv(exclusions_tsv, file="exclusions.tsv"))
+    exclusions_tsv = b""
+    excluded: frozenset[str] = frozenset()
+    if not distinct_keys:
+        exclusions_tsv = tsv_bytes(exclusions, file="exclusions.tsv")
+        excluded = frozenset(k for k, _ in parse_tsv(exclusions_tsv, file="exclusions.tsv"))
 
     pool_tsv = b""
     conflicts_tsv = b""
@@ -284,16 +301,24 @@ def build_commitment(
     if sort_population:
         population = sorted(population, key=_line_sort_key)
     labels = {s.label for s in specs}
-    unique = UniqueKeys() if len(specs) > 1 else None
+    unique = UniqueKeys() if len(specs) > 1 and not distinct_keys else None
+
+    def scan_into(out: IO[bytes]) -> PopulationScan:
+        if population_lines is not None:
+            return scan_population_lines(
+                population_lines, labels=labels, out=out, excluded=excluded, unique=unique
+            )
+        return scan_population(population, labels=labels, out=out, excluded=excluded, unique=unique)
+
     population_tsv: bytes | None = None
     out_path: Path | None = None
     if population_path is not None:
         out_path = Path(population_path)
         with open(out_path, "wb") as fh:
-            scan = scan_population(population, labels=labels, out=fh, excluded=excluded, unique=unique)
+            scan = scan_into(fh)
     else:
         buf = io.BytesIO()
-        scan = scan_population(population, labels=labels, out=buf, excluded=excluded, unique=unique)
+        scan = scan_into(buf)
         population_tsv = buf.getvalue()
     if unique is not None:
         suspects = unique.suspects()
@@ -307,6 +332,8 @@ def build_commitment(
                     f"检查对象 {dup[0]} 同时在分层 {dup[1]} 和 {dup[2]} 中（每个对象只能属于一个分层）",
                     f"entity {dup[0]} is in strata {dup[1]} and {dup[2]}; each entity belongs to one stratum",
                 )
+    if distinct_keys:  # read now: a single pass over a database may have gathered them with the population
+        exclusions_tsv = tsv_bytes(exclusions, file="exclusions.tsv")
     if not (scan.sha256 is not None):
         raise RuntimeError("internal invariant broken: scan.sha256 is not None")
     committed_strata = tuple(
@@ -333,7 +360,7 @@ def build_commitment(
         exclusions_tsv=exclusions_tsv,
         pool_tsv=pool_tsv,
         conflicts_tsv=conflicts_tsv,
-        excluded_count=len(excluded),
+        excluded_count=exclusions_tsv.count(b"\n"),
     )
 
 

@@ -8,7 +8,8 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise, repeat
+from itertools import islice, pairwise, repeat
+from operator import lt
 from typing import IO, Any
 
 from .errors import InvalidInputError, TsvFormatError
@@ -185,8 +186,12 @@ def _line_bytes(fields: Sequence[str], file: str, line: int | None) -> bytes:
 
 def tsv_bytes(lines: Iterable[Sequence[str]], *, file: str = "TSV", fields: int = 2) -> bytes:
     """Canonical TSV of ``lines`` in any order: validated, sorted by UTF-8 bytes; duplicates are an error."""
+    records = list(lines)
+    fast = _tsv_bytes_at_once(records, fields)
+    if fast is not None:
+        return fast
     encoded: list[bytes] = []
-    for n, rec in enumerate(lines, 1):
+    for n, rec in enumerate(records, 1):
         if len(rec) != fields:
             raise TsvFormatError(
                 f"应有 {fields} 个字段，实有 {len(rec)} 个",
@@ -202,6 +207,36 @@ def tsv_bytes(lines: Iterable[Sequence[str]], *, file: str = "TSV", fields: int 
         if a == b:
             raise TsvFormatError(f"重复的行：{a.decode()!r}", f"duplicate line: {a.decode()!r}", file=file)
     return b"".join(line + b"\n" for line in encoded)
+
+
+def _tsv_bytes_at_once(records: list[Sequence[str]], fields: int) -> bytes | None:
+    """``tsv_bytes`` checked on the joined text in C (10^6 exclusions: a second, not ten), or None when
+    something is wrong: the per-line pass then names it."""
+    if not records:
+        return b""
+    try:
+        if set(map(len, records)) != {fields}:
+            return None
+        text = "\n".join(map("\t".join, records))
+        if not (
+            text.count("\t") == (fields - 1) * len(records)
+            and text.count("\n") == len(records) - 1
+            and "\r" not in text
+            and "\x00" not in text
+            and unicodedata.is_normalized("NFC", text)
+        ):
+            return None
+        data = text.encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    empty_field = b"\t\t" in data or b"\n\t" in data or b"\t\n" in data or b"\n\n" in data
+    if empty_field or data.startswith((b"\t", b"\n")) or data.endswith((b"\t", b"\n")):
+        return None
+    encoded = data.split(b"\n")
+    encoded.sort()
+    if not all(map(lt, encoded, islice(encoded, 1, None))):
+        return None  # a duplicate
+    return b"\n".join(encoded) + b"\n"
 
 
 class TsvWriter:

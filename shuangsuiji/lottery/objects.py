@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, islice, pairwise
+from itertools import compress, count, islice, pairwise
 from operator import lt
 from typing import IO, Any, cast
 
@@ -37,11 +38,15 @@ class Selected:
 
 @dataclass(frozen=True)
 class ObjectDraw:
-    """The selected entities in ticket order, with what the pass measured (None: not measured here)."""
+    """The selected entities in ticket order, with what the pass measured (None: not measured here).
+
+    ``lines``: where each selected entity is in the population (0-based line numbers of population.tsv), in
+    the order of ``selected`` — so that a caller who kept something per line (say, database ids) can find it."""
 
     selected: tuple[Selected, ...]
     population_sha256: str | None
     sizes: Mapping[str, int]
+    lines: tuple[int, ...] = ()
 
 
 def object_ticket(seed: bytes, key: str) -> bytes:
@@ -53,29 +58,34 @@ def _check_seed(seed: bytes) -> None:
         raise InvalidInputError("种子应为 32 字节", "the seed must be 32 bytes")
 
 
+# A candidate: (ticket, key as UTF-8, line number in the population).
+Candidate = tuple[bytes, bytes, int]
+
+
 class _TopK:
-    """The k smallest (ticket, key) pairs of a stream, ties to the smaller key."""
+    """The k smallest (ticket, key) of a stream, ties to the smaller key, each with its line number."""
 
     __slots__ = ("cand", "k", "threshold")
 
     def __init__(self, k: int) -> None:
         self.k = k
-        self.cand: list[tuple[bytes, bytes]] = []
+        self.cand: list[Candidate] = []
         self.threshold: bytes | None = None
 
-    def offer(self, tickets: list[bytes], keys: list[bytes]) -> None:
+    def offer(self, tickets: list[bytes], keys: list[bytes], first_line: int) -> None:
         if self.k == 0:
             return
+        offered = zip(tickets, keys, count(first_line))
         if self.threshold is None:
-            self.cand.extend(zip(tickets, keys, strict=True))
+            self.cand.extend(offered)
         else:
-            self.cand.extend(compress(zip(tickets, keys, strict=True), map(self.threshold.__ge__, tickets)))
+            self.cand.extend(compress(offered, map(self.threshold.__ge__, tickets)))
         if len(self.cand) > 2 * self.k + 64:
             self.cand.sort()
             del self.cand[self.k :]
             self.threshold = self.cand[-1][0]
 
-    def result(self) -> list[tuple[bytes, bytes]]:
+    def result(self) -> list[Candidate]:
         self.cand.sort()
         del self.cand[self.k :]
         return self.cand
@@ -85,7 +95,7 @@ def _ticket_hook(seed: bytes, tops: dict[str, _TopK], quotas: Mapping[str, int])
     base = hashlib.sha256(seed + OBJ)
     copy = base.copy
 
-    def on_chunk(label: str, kbs: list[bytes]) -> None:
+    def on_chunk(label: str, kbs: list[bytes], first_line: int) -> None:
         top = tops.get(label)
         if top is None:
             top = tops[label] = _TopK(quotas[label])
@@ -95,50 +105,51 @@ def _ticket_hook(seed: bytes, tops: dict[str, _TopK], quotas: Mapping[str, int])
             h = copy()
             h.update(kb)
             append(h.digest())
-        top.offer(tickets, kbs)
+        top.offer(tickets, kbs, first_line)
 
     return on_chunk
 
 
-def _in_ticket_order(selected: list[Selected]) -> tuple[Selected, ...]:
-    """Sort by ticket, ties (a SHA-256 collision: never seen) to the smaller key bytes; light on memory."""
-    selected.sort(key=_ticket_of)
-    for i in range(1, len(selected)):
-        if selected[i].ticket == selected[i - 1].ticket:
-            j = i - 1
-            k = i
-            while k < len(selected) and selected[k].ticket == selected[j].ticket:
-                k += 1
-            selected[j:k] = sorted(selected[j:k], key=lambda s: s.key.encode("utf-8"))
-    return tuple(selected)
-
-
-def _ticket_of(s: Selected) -> bytes:
-    return s.ticket
+def _in_ticket_order(
+    chosen: list[tuple[bytes, bytes, str, int]],
+) -> tuple[tuple[Selected, ...], tuple[int, ...]]:
+    """(ticket, key, stratum, line) of every selected entity → the selection in ticket order (ties, a SHA-256
+    collision never seen, to the smaller key bytes) and the line numbers in the same order."""
+    chosen.sort()
+    selected = tuple(Selected(k.decode("utf-8"), label, t) for t, k, label, _ in chosen)
+    return selected, tuple(line for _, _, _, line in chosen)
 
 
 @dataclass(frozen=True)
 class ShardDraw:
     """One shard's candidates, compact for transfer between processes: per stratum, at most its quota
-    (ticket, key) pairs as two blobs, the 32-byte tickets concatenated and the keys joined by LF."""
+    candidates as three blobs, the 32-byte tickets concatenated, the keys joined by LF and the line numbers
+    (within the shard) as 64-bit integers."""
 
-    tops: dict[str, tuple[bytes, bytes]]
+    tops: dict[str, tuple[bytes, bytes, bytes]]
     sizes: dict[str, int]
 
-    def pairs(self, label: str) -> list[tuple[bytes, bytes]]:
+    def candidates(self, label: str, first_line: int = 0) -> list[Candidate]:
+        """The candidates of one stratum, their line numbers counted from ``first_line`` (the shard's start)."""
         blob = self.tops.get(label)
         if blob is None or not blob[0]:
             return []
-        tickets, keys = blob
-        return list(zip(_split32(tickets), keys.split(b"\n"), strict=True))
+        tickets, keys, lines = blob
+        numbers = array("q")
+        numbers.frombytes(lines)
+        return list(zip(_split32(tickets), keys.split(b"\n"), (first_line + n for n in numbers), strict=True))
 
 
 def _split32(blob: bytes) -> list[bytes]:
     return [blob[i : i + 32] for i in range(0, len(blob), 32)]
 
 
-def _pack(pairs: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
-    return b"".join(t for t, _ in pairs), b"\n".join(k for _, k in pairs)
+def _pack(cands: list[Candidate]) -> tuple[bytes, bytes, bytes]:
+    return (
+        b"".join(c[0] for c in cands),
+        b"\n".join(c[1] for c in cands),
+        array("q", (c[2] for c in cands)).tobytes(),
+    )
 
 
 def draw_shard(seed: bytes, population: Iterable[tuple[str, str]], strata: Sequence[Stratum]) -> ShardDraw:
@@ -146,7 +157,7 @@ def draw_shard(seed: bytes, population: Iterable[tuple[str, str]], strata: Seque
     _check_seed(seed)
     quotas = {s.label: s.quota for s in strata}
     tops: dict[str, _TopK] = {}
-    packed: dict[str, tuple[bytes, bytes]] = {}
+    packed: dict[str, tuple[bytes, bytes, bytes]] = {}
 
     def on_stratum_end(label: str, size: int) -> None:
         top = tops.pop(label, None)
@@ -167,19 +178,25 @@ def merge_shards(shards: Iterable[ShardDraw], strata: Sequence[Stratum]) -> Obje
     """Merge per-stratum top-k of the shards: the same answer as one pass over the whole population."""
     shards = list(shards)
     sizes = {s.label: 0 for s in strata}
+    starts: list[int] = []  # each shard's first line in the population: the shards are its parts in order
     for shard in shards:
+        starts.append(sum(sizes.values()))
         for label, n in shard.sizes.items():
             sizes[label] += n
     _check_sizes(sizes, strata)
-    selected: list[Selected] = []
+    chosen: list[tuple[bytes, bytes, str, int]] = []
     with gc_paused():
         for s in strata:
-            cands = [pair for shard in shards for pair in shard.pairs(s.label)]
+            cands = [
+                c
+                for shard, start in zip(shards, starts, strict=True)
+                for c in shard.candidates(s.label, start)
+            ]
             cands.sort()
-            selected.extend(Selected(k.decode("utf-8"), s.label, t) for t, k in cands[: s.quota])
+            chosen.extend((t, k, s.label, line) for t, k, line in cands[: s.quota])
             del cands
-        ordered = _in_ticket_order(selected)
-    return ObjectDraw(selected=ordered, population_sha256=None, sizes=sizes)
+        ordered, lines = _in_ticket_order(chosen)
+    return ObjectDraw(selected=ordered, population_sha256=None, sizes=sizes, lines=lines)
 
 
 class _NotFast(Exception):
@@ -202,12 +219,13 @@ def _shard_from_sorted_tsv(seed: bytes, read: Callable[[int], bytes], strata: Se
     quotas = {s.label: s.quota for s in strata}
     tops: dict[str, _TopK] = {}
     hook = _ticket_hook(seed, tops, quotas)
-    packed: dict[str, tuple[bytes, bytes]] = {}
+    packed: dict[str, tuple[bytes, bytes, bytes]] = {}
     sizes: dict[str, int] = {}
     labels: dict[bytes, str] = {}
     current: str | None = None
     previous = b""
     rest = b""
+    base = 0  # lines before this block
     with gc_paused():
         while True:
             block = read(_FAST_BLOCK)
@@ -253,8 +271,9 @@ def _shard_from_sorted_tsv(seed: bytes, read: Callable[[int], bytes], strata: Se
                     sizes[label] = 0
                 sizes[label] += len(keys)
                 for a in range(0, len(keys), CHUNK):
-                    hook(label, keys[a : a + CHUNK])
+                    hook(label, keys[a : a + CHUNK], base + i + a)
                 i = j
+            base += n
         if rest:
             raise _NotFast
         if current is not None:
@@ -297,13 +316,13 @@ def draw_objects(
     _check_seed(seed)
     quotas = {s.label: s.quota for s in strata}
     tops: dict[str, _TopK] = {}
-    selected: list[Selected] = []
+    chosen: list[tuple[bytes, bytes, str, int]] = []
 
     def on_stratum_end(label: str, size: int) -> None:
         # A stratum is one contiguous run: once it ends, only its selection needs keeping.
         top = tops.pop(label, None)
         if top is not None:
-            selected.extend(Selected(k.decode("utf-8"), label, t) for t, k in top.result())
+            chosen.extend((t, k, label, line) for t, k, line in top.result())
 
     scan = scan_population(
         population, labels=quotas, on_chunk=_ticket_hook(seed, tops, quotas), on_stratum_end=on_stratum_end
@@ -312,8 +331,8 @@ def draw_objects(
         _check_population_digest(scan.sha256, population_sha256)
     _check_sizes(scan.sizes, strata)
     with gc_paused():
-        ordered = _in_ticket_order(selected)
-    return ObjectDraw(selected=ordered, population_sha256=scan.sha256, sizes=scan.sizes)
+        ordered, lines = _in_ticket_order(chosen)
+    return ObjectDraw(selected=ordered, population_sha256=scan.sha256, sizes=scan.sizes, lines=lines)
 
 
 # ------------------------------------------------------------------------------------------ sharded
@@ -433,7 +452,7 @@ def draw_objects_from_file(
         except _NotFast:
             return draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=population_sha256)
         merged = merge_shards([shard], strata)
-        return ObjectDraw(selected=merged.selected, population_sha256=population_sha256, sizes=merged.sizes)
+        return ObjectDraw(merged.selected, population_sha256, merged.sizes, merged.lines)
     _check_seed(seed)
     ranges = split_tsv_file(path, processes)
     jobs = [(seed, r, strata) for r in ranges]
@@ -444,7 +463,7 @@ def draw_objects_from_file(
     _check_population_digest(digest, population_sha256)
     _check_boundaries(ranges)
     merged = merge_shards(shards, strata)
-    return ObjectDraw(selected=merged.selected, population_sha256=digest, sizes=merged.sizes)
+    return ObjectDraw(merged.selected, digest, merged.sizes, merged.lines)
 
 
 def _check_boundaries(ranges: Collection[TsvFileRange]) -> None:

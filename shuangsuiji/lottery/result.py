@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .encoding import PROTOCOL, canonical_json, is_hex64, parse_canonical_json
-from .errors import IntegrityError
+from .errors import IntegrityError, InvalidInputError
 from .objects import Selected
 from .teams import Member, Replacement, Substitution, Team
 
@@ -43,12 +44,36 @@ def build_result(
         "protocol": PROTOCOL,
         "commitment_sha256": commitment_sha256,
         "seed": seed.hex(),
-        "selected": [s.to_json() for s in selected],
+        "selected": _SELECTED,
         "teams": None if teams is None else [t.to_json() for t in teams],
         "substitutions": [c.to_json() for c in sorted(substitutions, key=lambda c: c.seq)],
         "replacements": [c.to_json() for c in sorted(replacements, key=lambda c: c.seq)],
     }
-    return canonical_json(obj)
+    data = canonical_json(obj)
+    marker = canonical_json(_SELECTED)
+    if data.count(marker) != 1:  # a change's text holding the marker: never seen, but then the slow way
+        return canonical_json(obj | {"selected": [s.to_json() for s in selected]})
+    return data.replace(marker, _selected_json(selected))
+
+
+# The selected list (10^5–10^6 entries) is written apart and put in the marker's place: the same bytes as
+# canonical_json of [s.to_json() …], at a fraction of the time (no dict per entry, no integer walk).
+_SELECTED = "\x00selected\x00"
+
+
+def _selected_json(selected: Sequence[Selected]) -> bytes:
+    encode = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a string with
+    labels: dict[str, str] = {}
+    parts = []
+    for s in selected:
+        label = labels.get(s.stratum)
+        if label is None:
+            label = labels[s.stratum] = encode(s.stratum)
+        parts.append(f'{{"key":{encode(s.key)},"stratum":{label},"ticket":"{s.ticket.hex()}"}}')
+    try:
+        return ("[" + ",".join(parts) + "]").encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError("JSON 含有无效的 Unicode 文本", "JSON holds invalid Unicode text") from None
 
 
 def _need(cond: bool, what: str) -> None:

@@ -126,17 +126,36 @@ def test_every_drawn_entity_is_stored_with_its_entity_in_ticket_order(cast: Any)
     assert len(rows) == draw.population_size
 
 
-def test_a_drawn_entity_gone_from_the_directory_is_refused_and_nothing_is_stored(cast: Any) -> None:
+def test_an_entity_re_coded_after_the_commitment_is_still_the_one_drawn(cast: Any) -> None:
     manager = cast["scjg.manager"]
     task = make_joint_task(cast, stratification="none")
     planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 10000})
     draw = services.draw_commit(actor=manager, task=task)
     key = next(key for _, key in lottery.iter_tsv_pairs(services.population_path(draw)))
-    Entity.objects.filter(uscc=key).update(uscc="91410381MA00000000")  # re-coded after the commitment
+    entity = Entity.objects.get(uscc=key)
+    Entity.objects.filter(pk=entity.pk).update(uscc="91410381MA00000000")  # re-coded after the commitment
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
+    assert draw.selections.get(key=key).entity_id == entity.pk  # the line's entity, under the committed key
+
+
+def test_without_the_ids_file_the_keys_are_looked_up_and_a_missing_one_is_refused(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 10000})
+    draw = services.draw_commit(actor=manager, task=task)
+    ids = services.population_path(draw).with_name("population-ids.bin")
+    assert ids.stat().st_size == 8 * draw.population_size
+    ids.unlink()  # as for a draw committed before the file existed
+    key = next(key for _, key in lottery.iter_tsv_pairs(services.population_path(draw)))
+    Entity.objects.filter(uscc=key).update(uscc="91410381MA00000000")
     with pytest.raises(ValidationError, match="已找不到"):
         services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
     assert Draw.objects.get(pk=draw.pk).state == Draw.State.COMMITTED
     assert not DrawSelection.objects.filter(draw=draw).exists()
+    Entity.objects.filter(uscc="91410381MA00000000").update(uscc=key)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
+    assert all(s.entity.draw_key == s.key for s in draw.selections.select_related("entity"))
+    assert draw.selections.count() == draw.population_size
 
 
 def test_a_refused_commitment_leaves_no_population_file(cast: Any) -> None:
@@ -148,6 +167,7 @@ def test_a_refused_commitment_leaves_no_population_file(cast: Any) -> None:
     from django.core.files.storage import default_storage
 
     assert not Path(default_storage.path(f"draws/task-{task.pk}/population.tsv")).exists()
+    assert not Path(default_storage.path(f"draws/task-{task.pk}/population-ids.bin")).exists()
     assert not Draw.objects.filter(task=task).exists()
 
 

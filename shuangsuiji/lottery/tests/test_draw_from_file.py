@@ -54,11 +54,16 @@ def test_the_file_pass_draws_what_the_validating_pass_draws(
     )
     strata = files.commitment.strata
     digest = files.commitment.population_sha256
-    expected = drawn(draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=digest))
-    assert drawn(draw_objects_from_file(seed, path, strata, population_sha256=digest)) == expected
+    by_pairs = draw_objects(seed, iter_tsv_pairs(path), strata, population_sha256=digest)
+    expected = drawn(by_pairs)
+    from_file = draw_objects_from_file(seed, path, strata, population_sha256=digest)
+    assert drawn(from_file) == expected
     with path.open("rb") as fh:  # and the pass itself, not a fallback
         shard = objects_module._shard_from_sorted_tsv(seed, fh.read, strata)
     assert objects_module.merge_shards([shard], strata).selected == expected[0]
+    lines = list(iter_tsv_pairs(path))  # each selected entity's line number is its line
+    for outcome in (by_pairs, from_file):
+        assert [lines[n] for n in outcome.lines] == [(s.stratum, s.key) for s in outcome.selected]
 
 
 def test_two_processes_on_a_file_draw_the_same(tmp_path: Path) -> None:
@@ -77,12 +82,12 @@ def test_two_processes_on_a_file_draw_the_same(tmp_path: Path) -> None:
     digest = files.commitment.population_sha256
     single = draw_objects(seed, population, files.commitment.strata, population_sha256=digest)
     for processes in (1, 2, 3):
-        assert (
-            draw_objects_from_file(
-                seed, path, files.commitment.strata, population_sha256=digest, processes=processes
-            ).selected
-            == single.selected
+        sharded = draw_objects_from_file(
+            seed, path, files.commitment.strata, population_sha256=digest, processes=processes
         )
+        assert sharded.selected == single.selected
+        assert sharded.lines == single.lines  # counted across the shards
+        assert [population[n] for n in sharded.lines] == [(s.stratum, s.key) for s in sharded.selected]
 
 
 MALFORMED = {

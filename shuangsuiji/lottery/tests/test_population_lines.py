@@ -1,0 +1,152 @@
+"""The population as blocks of TSV lines (what the database hands over) commits exactly what the validating
+pass over (label, key) pairs commits, and refuses what it refuses with the same message; result.json's
+selected list, written apart, is canonical JSON byte for byte."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shuangsuiji.lottery import LotteryError, Selected, StratumSpec, build_commitment, canonical_json
+from shuangsuiji.lottery.result import build_result
+
+KEYS = st.text(st.sampled_from(list('019ABXZ中豫é -"\\\x01')), min_size=1, max_size=6)
+LABELS = ["A", "B", "C1", "中", "A\x01", "A B"]
+STRATA = [StratumSpec(label, f"分层{label}", 2500) for label in LABELS]
+
+
+def commit(**population: Any) -> Any:
+    return build_commitment(
+        task="块", created_at="2026-01-01T00:00:00+08:00", strata=STRATA, server_nonce=b"n" * 32, **population
+    )
+
+
+def blocks(lines: list[str], cuts: list[int]) -> list[list[str]]:
+    edges = sorted({0, len(lines), *(c % (len(lines) + 1) for c in cuts)})
+    return [lines[a:b] for a, b in pairwise(edges)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    population=st.lists(st.tuples(st.sampled_from(LABELS), KEYS), max_size=40, unique_by=lambda p: p[1]),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_blocks_of_lines_commit_what_pairs_commit(population: Any, cuts: list[int]) -> None:
+    ordered = sorted(population, key=lambda p: f"{p[0]}\t{p[1]}".encode())
+    expected = commit(population=ordered)
+    got = commit(population_lines=blocks([f"{label}\t{key}" for label, key in ordered], cuts))
+    assert got.commitment_json == expected.commitment_json
+    assert got.population_tsv == expected.population_tsv
+
+
+BAD = {
+    "unsorted": ["A\tk2", "A\tk1"],
+    "duplicate": ["A\tk1", "A\tk1"],
+    "two tabs": ["A\tk1\tx", "A\tk2"],
+    "empty key": ["A\t", "A\tk1"],
+    "CR": ["A\tk1\r", "A\tk2"],
+    "NUL": ["A\tk\x001", "A\tk2"],
+    "LF in a key": ["A\tk\n1", "A\tk2"],
+    "unknown stratum": ["A\tk1", "Z\tk2"],
+    "empty label": ["\tk1"],
+    "not NFC": ["A\te\u0301"],
+    "lone surrogate": ["A\t\ud800"],
+    "in two strata": ["A\tk1", "B\tk1"],
+    "excluded": ["A\tk1", "A\tx"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+@pytest.mark.parametrize("cut", [0, 1])
+def test_bad_lines_are_refused_as_bad_pairs_are(name: str, cut: int) -> None:
+    lines = BAD[name]
+    exclusions = [("x", "deregistered")]
+    with pytest.raises(LotteryError) as expected:
+        commit(population=[tuple(line.split("\t", 1)) for line in lines], exclusions=exclusions)
+    with pytest.raises(LotteryError) as got:
+        commit(population_lines=[lines[:cut], lines[cut:]], exclusions=exclusions)
+    assert str(got.value) == str(expected.value)
+
+
+def test_a_line_without_a_tab_is_named() -> None:
+    with pytest.raises(LotteryError, match=r"第 2 行.*TAB"):
+        commit(population_lines=[["A\tk1", "Ak2"]])
+
+
+def test_distinct_keys_is_the_callers_word_and_skips_only_the_key_checks() -> None:
+    lines = ["A\tk1", "B\tk1"]  # in two strata: caught unless the caller vouches for the keys
+    with pytest.raises(LotteryError, match="k1"):
+        commit(population_lines=[lines])
+    assert commit(population_lines=[lines], distinct_keys=True).commitment.strata[0].size == 1
+    with pytest.raises(LotteryError):  # order is still checked
+        commit(population_lines=[["A\tk2", "A\tk1"]], distinct_keys=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    selected=st.lists(
+        st.builds(Selected, KEYS, st.sampled_from(LABELS), st.binary(min_size=32, max_size=32)), max_size=20
+    ),
+    reason=st.text(max_size=5),
+)
+def test_the_selected_list_is_written_as_canonical_json(selected: list[Selected], reason: str) -> None:
+    from shuangsuiji.lottery.teams import Member, Substitution, Team
+
+    teams = [Team(s.key, (Member("D1", "I1", True),)) for s in selected]
+    changes = [Substitution(1, selected[0].key, "D1", "I1", "I2", reason)] if selected else []
+    got = build_result(
+        commitment_sha256="0" * 64, seed=b"s" * 32, selected=selected, teams=teams, substitutions=changes
+    )
+    expected = canonical_json(
+        {
+            "protocol": "ssj-draw/1",
+            "commitment_sha256": "0" * 64,
+            "seed": (b"s" * 32).hex(),
+            "selected": [s.to_json() for s in selected],
+            "teams": [t.to_json() for t in teams],
+            "substitutions": [c.to_json() for c in changes],
+            "replacements": [],
+        }
+    )
+    assert got == expected
+
+
+def test_a_change_holding_the_marker_still_gives_canonical_json() -> None:
+    from shuangsuiji.lottery.teams import Member, Substitution, Team
+
+    s = Selected("k1", "A", b"t" * 32)
+    change = Substitution(1, "k1", "D1", "I1", "I2", "\x00selected\x00")
+    got = build_result(
+        commitment_sha256="0" * 64,
+        seed=b"s" * 32,
+        selected=[s],
+        teams=[Team("k1", (Member("D1", "I1", True),))],
+        substitutions=[change],
+    )
+    assert got.count(b'"reason":"\\u0000selected\\u0000"') == 1 and b'"selected":[{"key":"k1"' in got
+
+
+FIELDS = st.text(st.sampled_from(list('0A中é\u0301 \t\n\r\x00"\\')), max_size=4)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(FIELDS, FIELDS), max_size=8))
+def test_tsv_at_once_is_the_per_line_tsv(
+    monkeypatch: pytest.MonkeyPatch, records: list[tuple[str, str]]
+) -> None:
+    from shuangsuiji.lottery import encoding
+
+    def outcome() -> Any:
+        try:
+            return encoding.tsv_bytes(records, file="exclusions.tsv")
+        except LotteryError as error:
+            return str(error)
+
+    fast = outcome()
+    with monkeypatch.context() as patched:
+        patched.setattr(encoding, "_tsv_bytes_at_once", lambda records, fields: None)
+        assert fast == outcome()
