@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 from array import array
 from collections import Counter
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress, groupby
 from operator import itemgetter, not_, or_
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Collate, Concat
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Collate
 
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.directory.models import DirectoryListing, Entity, Inspector, Status
@@ -118,7 +120,7 @@ def _annotated(task: Task) -> Any:
 
 def _bytewise(expression: str) -> Any:
     # population.tsv is sorted by UTF-8 bytes: PostgreSQL's "C" collation; SQLite's default BINARY.
-    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
+    return Collate(expression, "C") if connection.vendor == "postgresql" else F(expression)
 
 
 def keys_are_distinct() -> bool:
@@ -129,15 +131,17 @@ def keys_are_distinct() -> bool:
 
 
 class Freeze:
-    """One ordered pass over a task's scope, for the commitment: the population as blocks of population.tsv's
-    lines (`lines()`, for `lottery.build_commitment(population_lines=…)`), the entity id of each population
+    """One ordered pass over a task's scope, for the commitment: the population as (label, keys) runs, one per
+    stratum (`runs()`, for `lottery.build_commitment(population_runs=…)`), the entity id of each population
     line in order (64-bit integers, written to `ids`), and the exclusions with their reasons (`exclusions`,
-    complete once `lines()` is exhausted).
+    complete once `runs()` is exhausted).
 
-    The database sorts (an index at 10^7 entities, migration 0003) and sends every entity in scope once; the
-    exclusions are split off here. Asking the database for the eligible ones instead (`id NOT IN` earlier
-    draws: a hashed probe a row) and for the excluded ones in a second scan doubled the commit's time
-    (benchmarks/bench_draw.py)."""
+    The database sorts (an index at 10^7 entities, migration 0003) and hands over every entity in scope once;
+    the exclusions are split off here. On PostgreSQL each stratum comes as one row — its keys joined by LF,
+    its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope) — since a row
+    per entity costs the driver more than the database (at 10^7: 30 s for the commit, now half). Asking the
+    database for the eligible ones instead (`id NOT IN` earlier draws: a hashed probe a row) and for the
+    excluded ones in a second scan doubled the time again (benchmarks/bench_draw.py)."""
 
     def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
         self.task = task
@@ -145,48 +149,88 @@ class Freeze:
         self.chunk_size = chunk_size
         self.exclusions: list[tuple[str, str]] = []
 
-    def _query(self) -> tuple[str, Any]:
-        line = Concat("stratum", Value("\t"), "entity_key", output_field=CharField())
-        # The status as a small number (0: drawable): a text column costs the driver more than the other two.
-        whens = [When(status=status, then=Value(n)) for n, status in enumerate(_STATUS_REASON, 1)]
-        code = Case(*whens, default=Value(0), output_field=IntegerField())
+    def _ordered(self) -> tuple[str, Any]:
+        """stratum, entity_key, eid, code (the status: '0' drawable, '1'… its exclusion) of the scope, sorted."""
+        whens = [When(status=status, then=Value(str(n))) for n, status in enumerate(_STATUS_REASON, 1)]
         qs = (
             scope(self.task)
             .annotate(**_keys(self.task))
-            .annotate(line=line, code=code)
-            .order_by(_bytewise("stratum"), _bytewise("entity_key"))
-            .values_list("line", "pk", "code")
+            .annotate(
+                stratum_b=_bytewise("stratum"),
+                key_b=_bytewise("entity_key"),
+                eid=F("pk"),
+                code=Case(*whens, default=Value("0"), output_field=CharField()),
+            )
+            .order_by("stratum_b", "key_b")
+            .values_list("stratum_b", "key_b", "eid", "code")
         )
         sql, params = qs.query.get_compiler(using=qs.db).as_sql()
         return str(sql), params
 
-    def lines(self) -> Generator[list[str], None, None]:
+    def _runs(self) -> Iterator[tuple[str, list[str], array[int], str]]:
+        """(label, keys, ids, codes) of each stratum, in population order."""
+        sql, params = self._ordered()
+        if connection.vendor == "postgresql":
+            columns = (
+                "string_agg(s.key_b, E'\\n'), string_agg(int8send(s.eid), ''::bytea), string_agg(s.code, '')"
+            )
+            sql = f"SELECT s.stratum_b, {columns} FROM ({sql}) s GROUP BY s.stratum_b ORDER BY s.stratum_b"  # noqa: S608  # nosec B608
+            # One group at a time, fed by the ordered scan: not a hash of every group at once.
+            for rows in _chunks(sql, params, 1, settings={"enable_hashagg": "off"}):
+                for label, keys, ids, codes in rows:
+                    numbers = array("q")
+                    numbers.frombytes(ids)
+                    if sys.byteorder == "little":
+                        numbers.byteswap()  # int8send is big-endian
+                    yield label, keys.split("\n"), numbers, codes
+            return
+        for label, group in groupby(
+            chain.from_iterable(_chunks(sql, params, self.chunk_size)), itemgetter(0)
+        ):
+            run = list(group)
+            yield (
+                label,
+                list(map(itemgetter(1), run)),
+                array("q", map(itemgetter(2), run)),
+                "".join(map(itemgetter(3), run)),
+            )
+
+    def runs(self) -> Generator[tuple[str, list[str]], None, None]:
         by_status = ["", *_STATUS_REASON.values()]  # the status code's reason
-        by_draw: dict[int, str] = {}  # entity id → the first reason of an earlier draw that applies
-        for reason, drawn in _excluded_ids(self.task):
-            for pk in drawn.values_list("entity_id", flat=True).iterator(chunk_size=20_000):
-                by_draw.setdefault(pk, reason)
-        line_of, id_of, code_of = itemgetter(0), itemgetter(1), itemgetter(2)
-        for rows in _chunks(*self._query(), self.chunk_size):
-            ids = list(map(id_of, rows))
-            out = list(map(or_, map(code_of, rows), map(by_draw.__contains__, ids)))
+        # Sets, not one dict: most ids are absent, and a set tells so from its own table (one cache miss).
+        earlier = [
+            (reason, set(drawn.values_list("entity_id", flat=True).iterator(chunk_size=20_000)))
+            for reason, drawn in _excluded_ids(self.task)
+        ]
+        for label, keys, ids, codes in self._runs():
+            if not (len(keys) == len(ids) == len(codes)):
+                raise ValidationError(
+                    f"分层 {label} 中有检查对象的代码含有换行符，无法生成抽取名录，请先更正名录库。"
+                )
+            out = list(map("0".__ne__, codes)) if codes.count("0") != len(codes) else [False] * len(codes)
+            for _, drawn in earlier:
+                out = list(map(or_, out, map(drawn.__contains__, ids)))
             if any(out):
                 self.exclusions += [
-                    (line[line.index("\t") + 1 :], by_status[code] if code else by_draw[pk])
-                    for line, pk, code in compress(rows, out)
+                    (key, by_status[int(code)] if code != "0" else next(r for r, d in earlier if pk in d))
+                    for key, pk, code in zip(
+                        compress(keys, out), compress(ids, out), compress(codes, out), strict=True
+                    )
                 ]
                 kept = list(map(not_, out))
-                rows, ids = list(compress(rows, kept)), list(compress(ids, kept))
+                keys, ids = list(compress(keys, kept)), array("q", compress(ids, kept))
             if self.ids is not None:
-                self.ids.write(array("q", ids).tobytes())
-            if rows:
-                yield list(map(line_of, rows))
+                self.ids.write(ids.tobytes())
+            yield label, keys
 
 
-def _chunks(sql: str, params: Any, chunk_size: int) -> Iterator[list[Any]]:
+def _chunks(
+    sql: str, params: Any, chunk_size: int, *, settings: Mapping[str, str] | None = None
+) -> Iterator[list[Any]]:
     """The rows of a query in lists of `chunk_size`. On PostgreSQL inside a transaction, from a server-side
     cursor, with a thread fetching the next chunk while the caller handles this one: the database computes the
     rows (at 10^7 entities, most of the commit) while this process checks and hashes them, not in turn.
+    `settings` (PostgreSQL planner settings) hold while the query is planned, and are restored after.
 
     The thread only calls fetchmany() on a cursor declared here in the caller's transaction (same connection,
     same snapshot); the caller issues no other query until the stream ends or is closed."""
@@ -196,8 +240,16 @@ def _chunks(sql: str, params: Any, chunk_size: int) -> Iterator[list[Any]]:
             while rows := cursor.fetchmany(chunk_size):
                 yield rows
         return
+    previous: list[tuple[str, str]] = []
+    with connection.cursor() as plain:
+        for name, value in (settings or {}).items():
+            plain.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+            previous.append((name, plain.fetchone()[0]))
     cursor = connection.chunked_cursor()
-    cursor.execute(sql, params)
+    cursor.execute(sql, params)  # DECLARE: planned now
+    with connection.cursor() as plain:
+        for name, value in previous:
+            plain.execute("SELECT set_config(%s, %s, true)", [name, value])
     chunks: queue.Queue[Any] = queue.Queue(maxsize=4)
     stop = threading.Event()
 
@@ -232,16 +284,15 @@ def _chunks(sql: str, params: Any, chunk_size: int) -> Iterator[list[Any]]:
 
 def population_pairs(task: Task, *, chunk_size: int = 20_000) -> Generator[tuple[str, str], None, None]:
     """(stratum_label, entity_key) of every eligible entity, sorted as population.tsv requires."""
-    for block in Freeze(task, chunk_size=chunk_size).lines():
-        for line in block:
-            label, key = line.split("\t", 1)
+    for label, keys in Freeze(task, chunk_size=chunk_size).runs():
+        for key in keys:
             yield label, key
 
 
 def exclusion_pairs(task: Task) -> list[tuple[str, str]]:
     """(entity_key, reason) of every entity in scope that cannot be drawn, in population order."""
     freeze = Freeze(task)
-    for _ in freeze.lines():
+    for _ in freeze.runs():
         pass
     return freeze.exclusions
 

@@ -116,12 +116,12 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
     try:
         with ids_path.open("wb") as ids:
             freeze = eligibility.Freeze(task, ids)
-            lines = freeze.lines()
+            runs = freeze.runs()
             try:
                 files = lottery.build_commitment(
                     task=task.ref,
                     created_at=created_at,
-                    population_lines=lines,
+                    population_runs=runs,
                     strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
                     exclusions=freeze.exclusions if distinct else exclusions,
                     distinct_keys=distinct,
@@ -129,7 +129,7 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
                     population_path=target,
                 )
             finally:  # a stream left early (an invalid population) ends its fetch thread now, in this transaction
-                lines.close()
+                runs.close()
         # The eligibility checks on what was just frozen (the commitment's strata), not on a second count:
         # the same figures as the task page's preview, without another scan of the directory.
         preview = eligibility.preview_from_sizes(task, {s.label: s.size for s in files.commitment.strata}, {})

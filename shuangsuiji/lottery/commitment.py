@@ -32,7 +32,7 @@ from .population import (
     UniqueKeys,
     find_duplicate_keys,
     scan_population,
-    scan_population_lines,
+    scan_population_runs,
 )
 
 NONCE_BYTES = 32
@@ -253,7 +253,7 @@ def build_commitment(
     server_nonce: bytes | None = None,
     sort_population: bool = False,
     population_path: PathLike | None = None,
-    population_lines: Iterable[Sequence[str]] | None = None,
+    population_runs: Iterable[tuple[str, Iterable[str]]] | None = None,
     distinct_keys: bool = False,
 ) -> CommitmentFiles:
     """Build commitment.json and the four TSV files.
@@ -265,8 +265,8 @@ def build_commitment(
     ``exclusions`` are (entity_key, reason_code) pairs in any order. ``server_nonce`` defaults to 32 fresh
     bytes from the operating system's CSPRNG.
 
-    ``population_lines`` replaces ``population`` with blocks of population.tsv's lines (``label TAB key``, no
-    LF) in order, checked block by block (``scan_population_lines``). ``distinct_keys=True`` is the caller's
+    ``population_runs`` replaces ``population`` with (label, keys) runs, one per stratum, in order (see
+    ``scan_population_runs``). ``distinct_keys=True`` is the caller's
     word that no key occurs twice among the population and the exclusions (say, each is a different row's
     value of a unique database column): the cross-stratum and population-versus-exclusions checks are skipped,
     and ``exclusions`` is read after the population (it may be filled while the population is read).
@@ -304,9 +304,9 @@ def build_commitment(
     unique = UniqueKeys() if len(specs) > 1 and not distinct_keys else None
 
     def scan_into(out: IO[bytes]) -> PopulationScan:
-        if population_lines is not None:
-            return scan_population_lines(
-                population_lines, labels=labels, out=out, excluded=excluded, unique=unique
+        if population_runs is not None:
+            return scan_population_runs(
+                population_runs, labels=labels, out=out, excluded=excluded, unique=unique
             )
         return scan_population(population, labels=labels, out=out, excluded=excluded, unique=unique)
 

@@ -14,7 +14,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,12 +155,28 @@ def scan_population(
     unique: UniqueKeys | None = None,
 ) -> PopulationScan:
     """Validate and consume a sorted population stream in one pass."""
+    runs = ((label, map(_second, group)) for label, group in groupby(population, key=_first))
     with gc_paused():
-        return _scan(population, labels, on_chunk, on_stratum_end, digest, out, excluded, unique)
+        return _scan(runs, labels, on_chunk, on_stratum_end, digest, out, excluded, unique)
+
+
+def scan_population_runs(
+    runs: Iterable[tuple[str, Iterable[str]]],
+    *,
+    labels: Collection[str],
+    out: IO[bytes] | None = None,
+    excluded: AbstractSet[str] = frozenset(),
+    unique: UniqueKeys | None = None,
+) -> PopulationScan:
+    """``scan_population`` for a population that arrives as runs: (label, that stratum's keys in order), one
+    run per stratum, in order — as a database grouping the sorted population by stratum hands it over. The
+    label is checked once a run, not once a line."""
+    with gc_paused():
+        return _scan(runs, labels, None, None, True, out, excluded, unique)
 
 
 def _scan(
-    population: Iterable[tuple[str, str]],
+    runs: Iterable[tuple[str, Iterable[str]]],
     labels: Collection[str],
     on_chunk: ChunkHook | None,
     on_stratum_end: Callable[[str, int], None] | None,
@@ -177,8 +193,7 @@ def _scan(
     write = out.write if out is not None else None
     check_excluded = len(excluded) > 0
     try:
-        grouped = groupby(population, key=_first)
-        for label, group in grouped:
+        for label, keys in runs:
             problem = field_problem(label)
             if problem is not None:
                 raise TsvFormatError(
@@ -193,7 +208,7 @@ def _scan(
                 )
             prefix = label.encode("utf-8") + b"\t"
             sep = b"\n" + prefix
-            keys_iter = map(_second, group)
+            keys_iter = iter(keys)
             last: bytes | None = None
             size = 0
             while True:
@@ -258,142 +273,3 @@ def _scan(
     for label in labels:
         sizes.setdefault(label, 0)
     return PopulationScan(sha256=h.hexdigest() if h is not None else None, sizes=sizes, count=line_no)
-
-
-def scan_population_lines(
-    blocks: Iterable[Sequence[str]],
-    *,
-    labels: Collection[str],
-    out: IO[bytes] | None = None,
-    excluded: AbstractSet[str] = frozenset(),
-    unique: UniqueKeys | None = None,
-) -> PopulationScan:
-    """``scan_population`` for a population that arrives as blocks of its TSV lines (``label TAB key``, no LF),
-    in order — as a database can produce them. Each block is checked as a whole with C-level operations (join,
-    count, encode, split, compare); a block that fails is walked line by line for the error."""
-    with gc_paused():
-        return _scan_lines(blocks, labels, out, excluded, unique)
-
-
-def _scan_lines(
-    blocks: Iterable[Sequence[str]],
-    labels: Collection[str],
-    out: IO[bytes] | None,
-    excluded: AbstractSet[str],
-    unique: UniqueKeys | None,
-) -> PopulationScan:
-    h = hashlib.sha256()
-    sizes: dict[str, int] = {}
-    prefixes: dict[bytes, str] = {}
-    previous: bytes | None = None  # the last line so far, UTF-8
-    count = 0
-    for block in blocks:
-        if not block:
-            continue
-        lines = list(block)
-        data = _block_bytes(lines)
-        kbs = data.split(b"\n") if data is not None else None
-        if (
-            kbs is None
-            or (previous is not None and not previous < kbs[0])
-            or not all(map(lt, kbs, islice(kbs, 1, None)))
-        ):
-            raise _line_error(lines, previous, count, labels, excluded)
-        if data is None:
-            raise RuntimeError("internal invariant broken")
-        i, n = 0, len(kbs)
-        while i < n:
-            # Sorted lines put each label's lines in one run: those from `label TAB` up to `label TAB 0xff` (UTF-8
-            # has no 0xff byte). Each of them holds a TAB; with as many TABs as lines in the block, exactly one.
-            tab = kbs[i].find(b"\t")
-            if tab < 0:
-                raise _line_error(lines, previous, count, labels, excluded)
-            prefix = kbs[i][: tab + 1]
-            j = bisect_left(kbs, prefix + b"\xff", i)
-            label = prefixes.get(prefix)
-            if label is None:
-                label = prefixes[prefix] = prefix[:-1].decode("utf-8")
-                if label not in labels:
-                    raise _line_error(lines, previous, count, labels, excluded)
-                sizes[label] = 0
-            if excluded or unique is not None:
-                keys = "\n".join(lines[i:j])[len(label) + 1 :].split(f"\n{label}\t")
-                if excluded and not excluded.isdisjoint(keys):
-                    raise _line_error(lines, previous, count, labels, excluded)
-                if unique is not None:
-                    unique.add(keys)
-            sizes[label] += j - i
-            i = j
-        blob = data + b"\n"
-        h.update(blob)
-        if out is not None:
-            out.write(blob)
-        previous = kbs[-1]
-        count += n
-    for label in labels:
-        sizes.setdefault(label, 0)
-    return PopulationScan(sha256=h.hexdigest(), sizes=sizes, count=count)
-
-
-def _block_bytes(lines: list[str]) -> bytes | None:
-    """The block's lines joined by LF as UTF-8, or None unless every line is ``label TAB key`` with a non-empty
-    label and key, no CR or NUL, in NFC."""
-    try:
-        s = "\n".join(lines)
-        if not (
-            s.count("\n") == len(lines) - 1
-            and s.count("\t") == len(lines)
-            and "\r" not in s
-            and "\x00" not in s
-            and unicodedata.is_normalized("NFC", s)
-        ):
-            return None
-        data = s.encode("utf-8")
-    except (TypeError, UnicodeEncodeError):
-        return None
-    if data.startswith(b"\t") or data.endswith(b"\t") or b"\n\t" in data or b"\t\n" in data:
-        return None
-    return data
-
-
-def _line_error(
-    lines: list[str], previous: bytes | None, count: int, labels: Collection[str], excluded: AbstractSet[str]
-) -> InvalidInputError:
-    """The first problem in a block of lines that failed the block checks, with its line number."""
-    prev = previous
-    seen: set[str] = set()
-    prev_label = prev.split(b"\t", 1)[0].decode("utf-8", "replace") if prev is not None else None
-    for n, line in enumerate(lines, count + 1):
-        if not isinstance(line, str) or "\t" not in line:
-            return TsvFormatError(
-                f"应为“分层标签 TAB 检查对象键”：{line!r}",
-                f"expected 'label TAB key': {line!r}",
-                file=FILE,
-                line=n,
-            )
-        label, key = line.split("\t", 1)
-        problem = field_problem(label)
-        if problem is not None:
-            return TsvFormatError(f"分层标签{problem[0]}", f"stratum label {problem[1]}", file=FILE, line=n)
-        if label not in labels:
-            return TsvFormatError(
-                f"分层 {label} 未定义", f"stratum {label} is not among the strata", file=FILE, line=n
-            )
-        problem = field_problem(key)
-        if problem is not None:
-            return TsvFormatError(f"检查对象键{problem[0]}", f"entity key {problem[1]}", file=FILE, line=n)
-        lb = line.encode("utf-8")
-        if prev is not None and not lb > prev:
-            return _order_error(label, key, lb == prev, n)
-        if label != prev_label and label in seen:
-            return TsvFormatError(
-                f'分层 {label} 的行不连续或未排序（数据库排序请用 COLLATE "C"）',
-                f'lines of stratum {label} are not contiguous or not sorted (sort with COLLATE "C")',
-                file=FILE,
-                line=n,
-            )
-        if key in excluded:
-            return _excluded_error(key, n)
-        seen.add(label)
-        prev, prev_label = lb, label
-    return TsvFormatError("格式错误", "malformed", file=FILE, line=count + 1)
