@@ -179,3 +179,21 @@ def test_a_population_stream_closed_early_leaves_the_connection_usable(cast: Any
     stream.close()
     assert list(eligibility.population_pairs(task, chunk_size=7)) == whole
     assert Entity.objects.count() >= len(whole)
+
+
+def test_on_postgresql_the_big_texts_are_compressed_with_lz4_where_the_server_has_it() -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+    except DatabaseError:
+        pytest.skip("this server was built without lz4: the migration leaves pglz")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'draws_draw'::regclass "
+            "AND attname IN ('result_json', 'exclusions_tsv')"
+        )
+        assert dict(cursor.fetchall()) == {"result_json": "l", "exclusions_tsv": "l"}
