@@ -264,13 +264,14 @@ def _store_selections(draw: Draw, objects: lottery.ObjectDraw) -> None:
             batch_size=2000,
         )
         return
-    order = sorted(range(len(selected)), key=entity_ids.__getitem__)
     prefix = f"{draw.pk}\t"
     # COPY's text format: TAB and LF never occur in keys or labels (ssj-draw/1 §1); a backslash is doubled.
-    text = "".join(
-        f"{prefix}{i + 1}\t{entity_ids[i]}\t{selected[i].key}\t{selected[i].stratum}\t{selected[i].ticket.hex()}\n"
-        for i in order
-    ).replace("\\", "\\\\")
+    rows = [
+        f"{prefix}{rank}\t{pk}\t{s.key}\t{s.stratum}\t{s.ticket.hex()}\n"
+        for rank, (pk, s) in enumerate(zip(entity_ids, selected, strict=True), start=1)
+    ]
+    text = "".join(map(rows.__getitem__, sorted(range(len(rows)), key=entity_ids.__getitem__)))
+    text = text.replace("\\", "\\\\")
     data = text.encode("utf-8")
     columns = "draw_id, rank, entity_id, key, stratum, ticket"
     with connection.cursor() as cursor:
