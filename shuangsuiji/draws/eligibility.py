@@ -139,9 +139,9 @@ class Freeze:
     The database sorts (an index at 10^7 entities, migration 0003) and hands over every entity in scope once;
     the exclusions are split off here. On PostgreSQL each stratum comes as one row — its keys joined by LF,
     its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope) — since a row
-    per entity costs the driver more than the database (at 10^7: 30 s for the commit, now half). Asking the
-    database for the eligible ones instead (`id NOT IN` earlier draws: a hashed probe a row) and for the
-    excluded ones in a second scan doubled the time again (benchmarks/bench_draw.py)."""
+    per entity costs the driver more than the database. Asking the database for the eligible ones instead
+    (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost more
+    again (at 10^7 entities the commit took 51 s that way, 19–26 s now; benchmarks/bench_draw.py)."""
 
     def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
         self.task = task
@@ -167,16 +167,24 @@ class Freeze:
         sql, params = qs.query.get_compiler(using=qs.db).as_sql()
         return str(sql), params
 
+    # PostgreSQL's planner settings for `grouped()`: one group at a time, fed by the ordered scan, not a hash
+    # of every group at once.
+    GROUPED_SETTINGS = {"enable_hashagg": "off"}
+
+    def grouped(self) -> tuple[str, Any]:
+        """PostgreSQL: a row per stratum of `_ordered()` — label, keys joined by LF, ids as big-endian 8-byte
+        integers, status codes — in population order."""
+        sql, params = self._ordered()
+        columns = (
+            "string_agg(s.key_b, E'\\n'), string_agg(int8send(s.eid), ''::bytea), string_agg(s.code, '')"
+        )
+        grouped = f"SELECT s.stratum_b, {columns} FROM ({sql}) s GROUP BY s.stratum_b ORDER BY s.stratum_b"  # noqa: S608  # nosec B608
+        return grouped, params
+
     def _runs(self) -> Iterator[tuple[str, list[str], array[int], str]]:
         """(label, keys, ids, codes) of each stratum, in population order."""
-        sql, params = self._ordered()
         if connection.vendor == "postgresql":
-            columns = (
-                "string_agg(s.key_b, E'\\n'), string_agg(int8send(s.eid), ''::bytea), string_agg(s.code, '')"
-            )
-            sql = f"SELECT s.stratum_b, {columns} FROM ({sql}) s GROUP BY s.stratum_b ORDER BY s.stratum_b"  # noqa: S608  # nosec B608
-            # One group at a time, fed by the ordered scan: not a hash of every group at once.
-            for rows in _chunks(sql, params, 1, settings={"enable_hashagg": "off"}):
+            for rows in _chunks(*self.grouped(), 1, settings=self.GROUPED_SETTINGS):
                 for label, keys, ids, codes in rows:
                     numbers = array("q")
                     numbers.frombytes(ids)
@@ -185,7 +193,7 @@ class Freeze:
                     yield label, keys.split("\n"), numbers, codes
             return
         for label, group in groupby(
-            chain.from_iterable(_chunks(sql, params, self.chunk_size)), itemgetter(0)
+            chain.from_iterable(_chunks(*self._ordered(), self.chunk_size)), itemgetter(0)
         ):
             run = list(group)
             yield (
