@@ -241,7 +241,8 @@ class Freeze:
                 keys, ids = list(compress(keys, kept)), array("q", compress(ids, kept))
             if self.ids is not None:
                 self.ids.write(ids.tobytes())
-            yield label, keys
+            if keys:
+                yield label, keys
 
 
 _NOT_ZERO_DIGIT = bytes(int(b != ord("0")) for b in range(256))  # b"0" → 0, any other byte → 1

@@ -258,8 +258,8 @@ def _scan(
                 last = kbs[-1]
                 size += len(kbs)
                 line_no += len(kbs)
-            if not (last is not None):
-                raise RuntimeError("internal invariant broken: last is not None")
+            if last is None:  # an empty run (a stratum whose every entity was excluded): nothing to add
+                continue
             prev_line = prefix + last
             prev_label = label
             sizes[label] = sizes.get(label, 0) + size

@@ -2,7 +2,7 @@
 the population of a task stratified by industry in order by an index-only scan instead of an external sort
 of every eligible entity (benchmarks/bench_draw.py, P7: the population query at 10^6 entities 2.1 s → 1.1 s).
 
-The two key columns are exactly the ORDER BY of `eligibility.population_pairs` for `stratification="industry"`
+The two key columns are exactly the ORDER BY of `eligibility.Freeze._ordered` for `stratification="industry"`
 (`planning.strata.label_expression("industry")`, then the entity key, both bytewise); INCLUDE carries every
 column the eligibility filters read, so that no heap access is needed whatever the task's scope. The other
 schemes (credit, fire, credit × fire, none) keep the sort. No-op on SQLite.

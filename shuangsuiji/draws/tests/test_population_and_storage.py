@@ -197,3 +197,30 @@ def test_on_postgresql_the_big_texts_are_compressed_with_lz4_where_the_server_ha
             "AND attname IN ('result_json', 'exclusions_tsv')"
         )
         assert dict(cursor.fetchall()) == {"result_json": "l", "exclusions_tsv": "l"}
+
+
+def test_keys_shared_by_two_entities_are_caught_by_the_lottery(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="industry")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={s.label: 10000 for s in task.strata.all()})
+    in_scope = Entity.objects.filter(pk__in=eligibility.scope(task).values("pk"), status=Status.ACTIVE)
+    model = in_scope.exclude(uscc=None).first()
+    assert model is not None and model.uscc
+    other = (
+        in_scope.exclude(industry=model.industry).exclude(industry="").values_list("industry", flat=True)[0]
+    )
+    assert eligibility.keys_are_distinct()
+    Entity.objects.create(  # no USCC; its registration number is the other entity's USCC; another stratum
+        name="偃师区重码商行",
+        uscc=None,
+        reg_no=model.uscc,
+        legal_representative="李某",
+        address="偃师区商城路2号",
+        registration_authority=model.registration_authority,
+        jurisdiction=model.jurisdiction,
+        industry=other,
+    )
+    assert not eligibility.keys_are_distinct()
+    with pytest.raises(ValidationError, match=f"{model.uscc} 同时在分层"):
+        services.draw_commit(actor=manager, task=task)
+    assert not Draw.objects.filter(task=task).exists()

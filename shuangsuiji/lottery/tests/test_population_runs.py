@@ -67,6 +67,12 @@ def test_bad_runs_are_refused_as_bad_pairs_are(name: str) -> None:
     assert str(got.value) == str(expected.value)
 
 
+def test_an_empty_run_adds_nothing() -> None:
+    got = commit(population_runs=[("A", ["k1"]), ("B", []), ("C1", ["k2"])])
+    assert got.population_tsv == commit(population=[("A", "k1"), ("C1", "k2")]).population_tsv
+    assert {s.label: s.size for s in got.commitment.strata}["B"] == 0
+
+
 def test_distinct_keys_is_the_callers_word_and_skips_only_the_key_checks() -> None:
     split = [("A", ["k1"]), ("B", ["k1"])]  # in two strata: caught unless the caller vouches for the keys
     with pytest.raises(LotteryError, match="k1"):
