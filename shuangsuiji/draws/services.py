@@ -265,19 +265,20 @@ def _store_selections(draw: Draw, objects: lottery.ObjectDraw) -> None:
         )
         return
     prefix = f"{draw.pk}\t"
-    # COPY's text format: TAB and LF never occur in keys or labels (ssj-draw/1 §1); a backslash is doubled.
-    rows = [
-        f"{prefix}{rank}\t{pk}\t{s.key}\t{s.stratum}\t{s.ticket.hex()}\n"
-        for rank, (pk, s) in enumerate(zip(entity_ids, selected, strict=True), start=1)
-    ]
-    text = "".join(map(rows.__getitem__, sorted(range(len(rows)), key=entity_ids.__getitem__)))
-    text = text.replace("\\", "\\\\")
-    data = text.encode("utf-8")
+    order = sorted(range(len(selected)), key=entity_ids.__getitem__)
     columns = "draw_id, rank, entity_id, key, stratum, ticket"
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {DrawSelection._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for start in range(0, len(data), 1 << 22):
-                copy.write(data[start : start + (1 << 22)])
+            # Written a slice at a time: the server indexes one slice while the next is formatted.
+            for start in range(0, len(order), 50_000):
+                part = order[start : start + 50_000]
+                # COPY's text format: TAB and LF never occur in keys or labels (ssj-draw/1 §1); a backslash
+                # is doubled.
+                text = "".join(
+                    f"{prefix}{i + 1}\t{entity_ids[i]}\t{s.key}\t{s.stratum}\t{s.ticket.hex()}\n"
+                    for i, s in zip(part, map(selected.__getitem__, part), strict=True)
+                )
+                copy.write(text.replace("\\", "\\\\").encode("utf-8"))
 
 
 def _committed_ids(draw: Draw, lines: Sequence[int]) -> list[int] | None:

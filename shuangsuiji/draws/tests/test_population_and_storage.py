@@ -224,3 +224,19 @@ def test_keys_shared_by_two_entities_are_caught_by_the_lottery(cast: Any) -> Non
     with pytest.raises(ValidationError, match=f"{model.uscc} 同时在分层"):
         services.draw_commit(actor=manager, task=task)
     assert not Draw.objects.filter(task=task).exists()
+
+
+def test_a_label_with_a_backslash_is_stored_as_it_is(cast: Any) -> None:
+    manager = cast["scjg.manager"]
+    model = Entity.objects.filter(status=Status.ACTIVE).exclude(uscc=None).first()
+    assert model is not None and model.uscc
+    Entity.objects.filter(pk=model.pk).update(
+        industry="批发\\零售\\t"
+    )  # a backslash: COPY's escape character
+    task = make_joint_task(cast, stratification="industry")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={s.label: 10000 for s in task.strata.all()})
+    draw = services.draw_commit(actor=manager, task=task)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="5")
+    stored = draw.selections.get(entity=model)
+    assert (stored.key, stored.stratum) == (model.uscc, "批发\\零售\\t")
+    assert stored.stratum in {s.stratum for s in lottery.parse_result(draw.result_json.encode()).selected}
