@@ -1596,7 +1596,7 @@ def main() -> None:
                     )
                     fh.write("\n")
         finally:
-            if args.keep and i == len(jobs) - 1:
+            if (args.keep or args.resume) and i == len(jobs) - 1:  # a resumed dir stays kept
                 print(f"kept: {data_dir}" + (f" and database {PG_DB}" if args.db == "postgres" else ""))
             else:
                 shutil.rmtree(data_dir, ignore_errors=True)
