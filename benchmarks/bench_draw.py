@@ -24,20 +24,20 @@ Each phase runs in a child process (so ru_maxrss is that phase's own), in this o
   trace     the app's preview/draw_commit/draw_execute under tracemalloc (peak per step), rolled back — it also
             warms the caches for everything after it;
   before    the app as it was before the changes measured here (the legacy_* functions in this file), on the
-            same task, without the covering index (dropped inside its transaction), rolled back after forcing
-            the deferred FK checks; ru_maxrss;
+            same task, with the schema it had (no covering index; the selection's foreign keys and draw index
+            — all inside its transaction), rolled back after forcing the deferred FK checks; ru_maxrss;
   app       the measured path as the app runs it, committed: eligibility.preview (the task page),
             services.draw_commit, services.draw_execute, with light timers patched into the module attributes
-            the services call through (population_pairs/exclusion_pairs streams timed per 4,096 rows,
-            build_commitment, run_draw, _store_selections, result_json, the COMMITs);
+            the services call through (the wait for the database's rows, build_commitment, run_draw,
+            _store_selections, result_json, the COMMITs);
   naive     per stratum: count() for the quota, then list(order_by('?')[:quota]) of the eligible entities,
             then bulk_create into a scratch table shaped like DrawSelection (without its constraints);
-  diagnose  where the time goes: the population stream alone, now, without the fetch thread, before, unsorted,
-            with digests proving each yields the committed population; EXPLAIN (ANALYZE, BUFFERS) of the app's
-            query as its server-side cursor runs it (DECLARE) and of the one before; the lottery alone from
-            population.tsv (file pass with 1 and 2 processes, the validating pass); the two ways to store the
-            selection, each with its deferred FK checks.
-The database and data dir are removed at the end unless --keep (the last size's).
+  diagnose  where the time goes: the population stream alone, now and before, with digests proving each yields
+            the committed population; EXPLAIN (ANALYZE, BUFFERS) of the app's grouped query as its server-side
+            cursor runs it (DECLARE) and of the one before; the lottery alone from population.tsv (file pass
+            with 1 and 2 processes, the validating pass); the two ways to store the selection (before: with
+            its deferred FK checks).
+The database and data dir are removed at the end unless --keep (the last size's) or --resume.
 """
 
 from __future__ import annotations
