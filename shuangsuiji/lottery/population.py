@@ -116,31 +116,23 @@ def _chunk_error(
             raise RuntimeError("internal invariant broken")
         kb = key.encode("utf-8")
         if prev is not None and not kb > prev:
-            return _order_error(label, key, kb == prev, n)
+            if kb == prev:
+                return TsvFormatError(f"重复的检查对象 {key}", f"duplicate entity {key}", file=FILE, line=n)
+            return TsvFormatError(
+                f'分层 {label} 中 {key} 未按 UTF-8 字节顺序排列（数据库排序请用 COLLATE "C"）',
+                f'{key} in stratum {label} is out of UTF-8 byte order (sort with COLLATE "C")',
+                file=FILE,
+                line=n,
+            )
         prev = kb
         if key in excluded:
-            return _excluded_error(key, n)
+            return TsvFormatError(
+                f"检查对象 {key} 既在名录中又在排除名单中",
+                f"entity {key} is both in the population and excluded",
+                file=FILE,
+                line=n,
+            )
     return TsvFormatError("格式错误", "malformed", file=FILE, line=line_no + 1)
-
-
-def _order_error(label: str, key: str, repeated: bool, n: int) -> TsvFormatError:
-    if repeated:
-        return TsvFormatError(f"重复的检查对象 {key}", f"duplicate entity {key}", file=FILE, line=n)
-    return TsvFormatError(
-        f'分层 {label} 中 {key} 未按 UTF-8 字节顺序排列（数据库排序请用 COLLATE "C"）',
-        f'{key} in stratum {label} is out of UTF-8 byte order (sort with COLLATE "C")',
-        file=FILE,
-        line=n,
-    )
-
-
-def _excluded_error(key: str, n: int) -> TsvFormatError:
-    return TsvFormatError(
-        f"检查对象 {key} 既在名录中又在排除名单中",
-        f"entity {key} is both in the population and excluded",
-        file=FILE,
-        line=n,
-    )
 
 
 def scan_population(
