@@ -141,7 +141,7 @@ class Freeze:
     its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope) — since a row
     per entity costs the driver more than the database. Asking the database for the eligible ones instead
     (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost more
-    again (at 10^7 entities the commit took 51 s that way, 19–26 s now; benchmarks/bench_draw.py)."""
+    again (at 10^7 entities the commit took 51 s that way, 17–26 s now; benchmarks/bench_draw.py)."""
 
     def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
         self.task = task
