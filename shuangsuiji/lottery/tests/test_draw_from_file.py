@@ -66,28 +66,89 @@ def test_the_file_pass_draws_what_the_validating_pass_draws(
         assert [lines[n] for n in outcome.lines] == [(s.stratum, s.key) for s in outcome.selected]
 
 
-def test_two_processes_on_a_file_draw_the_same(tmp_path: Path) -> None:
+def _population_file(tmp_path: Path, n: int, rates: list[int]) -> tuple[Path, Any, list[tuple[str, str]]]:
+    """population.tsv of n entities spread over strata S0, S1, … at these rates, its commitment, its pairs."""
     population = sorted(
-        ((f"S{i % 7}", f"91410381{i:010d}") for i in range(30000)), key=lambda p: f"{p[0]}\t{p[1]}".encode()
+        ((f"S{i % len(rates)}", f"91410381{i:010d}") for i in range(n)),
+        key=lambda p: f"{p[0]}\t{p[1]}".encode(),
     )
     path = tmp_path / "population.tsv"
     files = build_commitment(
-        task="分片",
+        task="文件",
         created_at="2026-01-01T00:00:00+08:00",
         population=population,
-        strata=[StratumSpec(f"S{i}", f"分层{i}", 150 * (i + 1) ** 2) for i in range(7)],
+        strata=[StratumSpec(f"S{i}", f"分层{i}", rate) for i, rate in enumerate(rates)],
         population_path=path,
     )
+    return path, files.commitment, population
+
+
+def test_two_processes_on_a_file_draw_the_same(tmp_path: Path) -> None:
+    path, commitment, population = _population_file(tmp_path, 30000, [150 * (i + 1) ** 2 for i in range(7)])
     seed = hashlib.sha256(b"file").digest()
-    digest = files.commitment.population_sha256
-    single = draw_objects(seed, population, files.commitment.strata, population_sha256=digest)
+    digest = commitment.population_sha256
+    single = draw_objects(seed, population, commitment.strata, population_sha256=digest)
     for processes in (1, 2, 3):
         sharded = draw_objects_from_file(
-            seed, path, files.commitment.strata, population_sha256=digest, processes=processes
+            seed, path, commitment.strata, population_sha256=digest, processes=processes
         )
         assert sharded.selected == single.selected
         assert sharded.lines == single.lines  # counted across the shards
         assert [population[n] for n in sharded.lines] == [(s.stratum, s.key) for s in sharded.selected]
+
+
+def _passes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records the ``bounded`` of each pass the file draw makes."""
+    passes: list[bool] = []
+    real = objects_module._draw_file
+
+    def recorded(*args: Any, bounded: bool) -> Any:
+        passes.append(bounded)
+        return real(*args, bounded=bounded)
+
+    monkeypatch.setattr(objects_module, "_draw_file", recorded)
+    return passes
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ticket_bounds_change_nothing_and_a_bound_too_low_draws_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
+    path, commitment, population = _population_file(tmp_path, 20000, [50, 200, 700, 3000, 10000])
+    assert set(objects_module._ticket_bounds(commitment.strata)) == {"S0", "S1", "S2", "S3"}  # not at 100 %
+    passes = _passes(monkeypatch)
+    for n in range(8):
+        seed = hashlib.sha256(b"bound %d" % n).digest()
+        expected = draw_objects(seed, population, commitment.strata)
+        got = draw_objects_from_file(
+            seed, path, commitment.strata, population_sha256=commitment.population_sha256, processes=processes
+        )
+        assert (got.selected, got.lines) == (expected.selected, expected.lines)
+    assert passes == [True] * 8  # the bounds held: one pass each
+    # Bounds that hold almost nothing: the bounded pass comes short and the draw runs again without them.
+    monkeypatch.setattr(
+        objects_module, "_ticket_bounds", lambda strata: {s.label: b"\x00\x01" + bytes(30) for s in strata}
+    )
+    passes.clear()
+    seed = hashlib.sha256(b"too low").digest()
+    expected = draw_objects(seed, population, commitment.strata)
+    got = draw_objects_from_file(
+        seed, path, commitment.strata, population_sha256=commitment.population_sha256, processes=processes
+    )
+    assert (got.selected, got.lines) == (expected.selected, expected.lines)
+    assert passes == [True, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(size=st.integers(1, 10**9), rate=st.integers(1, 10000))
+def test_a_ticket_bound_admits_more_than_the_quota_share(size: int, rate: int) -> None:
+    stratum = Stratum("S", "分层", size, rate, quota(size, rate))
+    bound = objects_module._ticket_bounds([stratum]).get("S")
+    if bound is None:
+        return
+    # The share of all tickets at or below the bound exceeds quota/size by at least ten standard deviations.
+    share = (int.from_bytes(bound, "big") + 1) / 2**256
+    assert len(bound) == 32 and share * size >= stratum.quota + 10 * stratum.quota**0.5
 
 
 MALFORMED = {
