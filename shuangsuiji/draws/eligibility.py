@@ -11,10 +11,10 @@ import queue
 import sys
 import threading
 from array import array
-from collections import Counter
-from collections.abc import Generator, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress, groupby
+from itertools import chain, compress, groupby, pairwise
 from operator import itemgetter
 from typing import IO, Any
 
@@ -138,10 +138,12 @@ class Freeze:
 
     The database sorts (an index at 10^7 entities, migration 0003) and hands over every entity in scope once;
     the exclusions are split off here. On PostgreSQL each stratum comes as one row — its keys joined by LF,
-    its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope) — since a row
-    per entity costs the driver more than the database. Asking the database for the eligible ones instead
-    (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost more
-    again (at 10^7 entities the commit took 51 s that way, 17–26 s now; benchmarks/bench_draw.py)."""
+    its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope), in binary —
+    since a row per entity costs the driver more than the database; a big stratum comes as several rows, one
+    per piece of about PIECE entities (`cuts`), so that this process handles one piece while the database
+    scans the next, and each piece is handled in slices (`_slices`). Asking the database for the eligible ones
+    instead (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost
+    more again (at 10^7 entities the commit took 51 s that way, 11–13 s now; benchmarks/bench_draw.py)."""
 
     def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
         self.task = task
@@ -171,36 +173,118 @@ class Freeze:
     # of every group at once.
     GROUPED_SETTINGS = {"enable_hashagg": "off"}
 
-    def grouped(self) -> tuple[str, Any]:
+    def grouped(self, cuts: Mapping[str, Sequence[str]] | None = None) -> tuple[str, Any]:
         """PostgreSQL: a row per stratum of `_ordered()` — label, keys joined by LF, ids as big-endian 8-byte
-        integers, status codes — in population order."""
+        integers, status codes — in population order. With `cuts` (stratum → keys in order, see `cuts()`),
+        such a stratum comes as consecutive rows, one per piece between its cut keys."""
         sql, params = self._ordered()
         columns = (
             "string_agg(s.key_b, E'\\n'), string_agg(int8send(s.eid), ''::bytea), string_agg(s.code, '')"
         )
-        grouped = f"SELECT s.stratum_b, {columns} FROM ({sql}) s GROUP BY s.stratum_b ORDER BY s.stratum_b"  # noqa: S608  # nosec B608
-        return grouped, params
+        # Each part of the query as conditions the index serves as bounds: a range of strata, or one stratum
+        # between two keys (a bound on the pair (stratum, key) would not end the scan within the stratum).
+        parts: list[tuple[list[str], list[Any]]] = []
+        previous: str | None = None
+        for label in sorted(cuts or {}, key=lambda label: label.encode()):
+            keys = list(cuts[label]) if cuts else []
+            parts.append(_strata_between(previous, label))
+            for low, high in pairwise([None, *keys, None]):
+                where = (
+                    ["s.stratum_b = %s"]
+                    + (["s.key_b >= %s"] if low else [])
+                    + (["s.key_b < %s"] if high else [])
+                )
+                parts.append((where, [label, *([low] if low else []), *([high] if high else [])]))
+            previous = label
+        if parts:
+            parts.append(_strata_between(previous, None))
+        else:
+            parts = [([], [])]
+        arms: list[str] = []
+        arm_params: list[Any] = []
+        for where, values in parts:
+            arms.append(
+                f"SELECT s.stratum_b, {columns} FROM ({sql}) s"  # noqa: S608  # nosec B608
+                + (f" WHERE {' AND '.join(where)}" if where else "")
+                + " GROUP BY s.stratum_b ORDER BY s.stratum_b"
+            )
+            arm_params += [*params, *values]
+        if len(arms) == 1:
+            return arms[0], arm_params
+        # UNION ALL runs its parts in order, each as it is read: the first rows come while the rest is scanned.
+        return " UNION ALL ".join(f"({arm})" for arm in arms), arm_params
 
-    def _runs(self) -> Iterator[tuple[str, list[str], array[int], str]]:
-        """(label, keys, ids, codes) of each stratum, in population order."""
+    # Entities per piece when a big stratum is read in pieces (`cuts`).
+    PIECE = 250_000
+
+    def cuts(self) -> dict[str, list[str]]:
+        """PostgreSQL, industry strata (read through the covering index of migration 0003, so that a piece costs
+        only its own entities): for each stratum of more than two pieces of about PIECE entities, the keys
+        that cut it into such pieces, from a sample of the directory's pages; none for a small directory.
+
+        A stratum of millions is otherwise one row: it arrives whole after the database has scanned all of
+        it, and this process then handles it while the database waits. In pieces, the two work at once. The
+        keys come from a sample, so the pieces differ in size; the population does not depend on them."""
+        if connection.vendor != "postgresql" or self.task.stratification != "industry":
+            return {}
+        table = Entity._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+            estimated = int(row[0]) if row and row[0] > 0 else 0
+            if estimated < 2 * self.PIECE:
+                return {}
+            qs = (
+                Entity.objects.annotate(**_keys(self.task))
+                .annotate(stratum_b=_bytewise("stratum"), key_b=_bytewise("entity_key"))
+                .order_by("stratum_b", "key_b")
+                .values_list("stratum_b", "key_b")
+            )
+            sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+            source = f'FROM "{table}"'
+            if sql.count(source) != 1:
+                return {}
+            # About 100 sampled entities a piece: SYSTEM samples whole pages, so it reads only those.
+            sampled = f"{source} TABLESAMPLE SYSTEM ({min(100.0, 100 * 100 / self.PIECE):f}) REPEATABLE (0)"
+            cursor.execute(sql.replace(source, sampled), params)
+            sample = [(label, key) for label, key in cursor.fetchall() if key is not None]
+        if not sample:
+            return {}
+        per_piece = len(sample) * self.PIECE / estimated  # sampled entities a piece
+        cuts: dict[str, list[str]] = {}
+        for label, group in groupby(sample, itemgetter(0)):
+            keys = [key for _, key in group]
+            pieces = int(len(keys) / per_piece)
+            if pieces >= 2:
+                cuts[label] = sorted(
+                    {keys[len(keys) * i // pieces] for i in range(1, pieces)}, key=str.encode
+                )
+        return cuts
+
+    def _runs(self) -> Iterator[tuple[str, Iterator[tuple[list[str], array[int], str]]]]:
+        """Each stratum in population order: its label and its entities as slices of (keys, ids, codes)."""
         if connection.vendor == "postgresql":
-            for rows in _chunks(*self.grouped(), 1, settings=self.GROUPED_SETTINGS, binary=True):
-                for label, keys, ids, codes in rows:
-                    yield label, keys.split("\n"), _int8s(ids), codes
+            rows = chain.from_iterable(
+                _chunks(*self.grouped(self.cuts()), 1, settings=self.GROUPED_SETTINGS, binary=True)
+            )
+            for label, pieces in groupby(rows, itemgetter(0)):  # a stratum cut into pieces: consecutive rows
+                yield (
+                    label,
+                    chain.from_iterable(
+                        _slices(label, keys, _int8s(ids), codes, _SLICE) for _, keys, ids, codes in pieces
+                    ),
+                )
             return
         for label, group in groupby(
             chain.from_iterable(_chunks(*self._ordered(), self.chunk_size)), itemgetter(0)
         ):
             run = list(group)
-            yield (
-                label,
-                list(map(itemgetter(1), run)),
-                array("q", map(itemgetter(2), run)),
-                "".join(map(itemgetter(3), run)),
-            )
+            keys = list(map(itemgetter(1), run))
+            yield label, iter([(keys, array("q", map(itemgetter(2), run)), "".join(map(itemgetter(3), run)))])
 
-    def runs(self) -> Generator[tuple[str, list[str]], None, None]:
-        by_status = {str(n): reason for n, reason in enumerate(_STATUS_REASON.values(), 1)}
+    def runs(self) -> Generator[tuple[str, Iterator[str]], None, None]:
+        """(label, its eligible keys) of each stratum, in order; a run may be empty (every entity excluded).
+        Each run must be read to its end before the next: reading it writes the ids and the exclusions."""
         # Earlier draws' exclusions as a byte per entity id (0, or 1 + the index of the first reason that
         # applies): 10 MB at 10^7 entities, read in C — a set of a million ids costs a cache miss a lookup.
         earlier = [(reason, _id_array(drawn)) for reason, drawn in _excluded_ids(self.task)]
@@ -210,11 +294,14 @@ class Freeze:
             for pk in drawn_ids:
                 marked[pk] = n
         del earlier
-        for label, keys, ids, codes in self._runs():
-            if not (len(keys) == len(ids) == len(codes)):
-                raise ValidationError(
-                    f"分层 {label} 中有检查对象的代码含有换行符，无法生成抽取名录，请先更正名录库。"
-                )
+        for label, slices in self._runs():
+            yield label, chain.from_iterable(self._eligible(slices, marked, reasons))
+
+    def _eligible(
+        self, slices: Iterator[tuple[list[str], array[int], str]], marked: bytearray, reasons: list[str]
+    ) -> Iterator[list[str]]:
+        """The eligible keys of each slice; the ids of the eligible ones written, the others' reasons noted."""
+        for keys, ids, codes in slices:
             top = max(ids, default=0)
             if top >= len(marked):
                 marked.extend(bytes(top + 1 - len(marked)))
@@ -227,15 +314,50 @@ class Freeze:
                 why = zip(compress(codes, out), compress(marks, out), strict=True)
                 self.exclusions += zip(
                     compress(keys, out),
-                    [by_status.get(code) or reasons[mark - 1] for code, mark in why],
+                    [_BY_STATUS.get(code) or reasons[mark - 1] for code, mark in why],
                     strict=True,
                 )
                 kept = out.translate(_ZERO)
                 keys, ids = list(compress(keys, kept)), array("q", compress(ids, kept))
             if self.ids is not None:
                 self.ids.write(ids.tobytes())
-            if keys:
-                yield label, keys
+            yield keys
+
+
+def _strata_between(low: str | None, high: str | None) -> tuple[list[str], list[Any]]:
+    """Conditions for the strata strictly between two labels (None: no bound)."""
+    where = (["s.stratum_b > %s"] if low is not None else []) + (
+        ["s.stratum_b < %s"] if high is not None else []
+    )
+    return where, [label for label in (low, high) if label is not None]
+
+
+_BY_STATUS = {str(n): reason for n, reason in enumerate(_STATUS_REASON.values(), 1)}
+_SLICE = 1 << 20  # characters of keys
+
+
+def _slices(
+    label: str, text: str, ids: array[int], codes: str, size: int
+) -> Iterator[tuple[list[str], array[int], str]]:
+    """A stratum as PostgreSQL aggregates it — its keys joined by LF, its ids, its status codes — cut into
+    slices of about `size` characters of keys (~50,000 entities). Each slice is a short piece of work in C:
+    between two, the fetch thread gets its turn to read the next rows (a stratum of millions handled at once
+    held the interpreter for a second at a time while the database waited to send)."""
+    start = done = 0
+    end = 0
+    while end >= 0:
+        end = text.find("\n", start + size)
+        keys = (text[start:] if end < 0 else text[start:end]).split("\n")
+        n = len(keys)
+        if done + n > min(len(ids), len(codes)):  # more keys than entities: a key holds an LF
+            break
+        yield keys, ids[done : done + n], codes[done : done + n]
+        done += n
+        start = end + 1
+    else:
+        if done == len(ids) == len(codes):
+            return
+    raise ValidationError(f"分层 {label} 中有检查对象的代码含有换行符，无法生成抽取名录，请先更正名录库。")
 
 
 def _id_array(entity_ids: QuerySet[Any]) -> array[int]:
@@ -341,8 +463,8 @@ def population_pairs(task: Task, *, chunk_size: int = 20_000) -> Generator[tuple
 def exclusion_pairs(task: Task) -> list[tuple[str, str]]:
     """(entity_key, reason) of every entity in scope that cannot be drawn, in population order."""
     freeze = Freeze(task)
-    for _ in freeze.runs():
-        pass
+    for _, keys in freeze.runs():
+        deque(keys, maxlen=0)
     return freeze.exclusions
 
 

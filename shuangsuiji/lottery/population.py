@@ -186,6 +186,10 @@ def _scan(
     check_excluded = len(excluded) > 0
     try:
         for label, keys in runs:
+            keys_iter = iter(keys)
+            keys = list(islice(keys_iter, CHUNK))
+            if not keys:  # an empty run (a stratum whose every entity was excluded): nothing to check or add
+                continue
             problem = field_problem(label)
             if problem is not None:
                 raise TsvFormatError(
@@ -200,13 +204,9 @@ def _scan(
                 )
             prefix = label.encode("utf-8") + b"\t"
             sep = b"\n" + prefix
-            keys_iter = iter(keys)
             last: bytes | None = None
             size = 0
-            while True:
-                keys = list(islice(keys_iter, CHUNK))
-                if not keys:
-                    break
+            while keys:
                 kbs: list[bytes] | None = None
                 try:
                     s = "\n".join(keys)
@@ -250,8 +250,9 @@ def _scan(
                 last = kbs[-1]
                 size += len(kbs)
                 line_no += len(kbs)
-            if last is None:  # an empty run (a stratum whose every entity was excluded): nothing to add
-                continue
+                keys = list(islice(keys_iter, CHUNK))
+            if last is None:
+                raise RuntimeError("internal invariant broken: a run with keys has a last key")
             prev_line = prefix + last
             prev_label = label
             sizes[label] = sizes.get(label, 0) + size

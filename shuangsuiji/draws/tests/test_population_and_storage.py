@@ -3,17 +3,22 @@ the straightforward forms give (benchmarks/bench_draw.py measures the speed; the
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shuangsuiji import lottery
 from shuangsuiji.catalog.models import InspectionItem
 from shuangsuiji.directory.models import Entity, Status
 from shuangsuiji.draws import eligibility, services
+from shuangsuiji.draws.eligibility import Freeze
 from shuangsuiji.draws.models import Draw, DrawSelection
 from shuangsuiji.draws.tests.test_ceremony import make_joint_task
 from shuangsuiji.planning import services as planning
@@ -69,19 +74,56 @@ def joint_draw(cast: Any, items: str, rate_bp: int) -> set[str]:
     return set(draw.selections.values_list("key", flat=True))
 
 
+# PostgreSQL: a stratum read whole or in pieces (`Freeze.cuts`), handled whole or in slices (`_slices`).
+@pytest.mark.parametrize(("piece", "slice_size"), [(Freeze.PIECE, eligibility._SLICE), (3, 40)])
 @pytest.mark.parametrize("stratification", ["industry", "credit_fire", "none"])
 def test_the_population_is_the_scope_minus_every_exclusion_in_byte_order(
-    cast: Any, stratification: str
+    cast: Any, stratification: str, piece: int, slice_size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(Freeze, "PIECE", piece)
+    monkeypatch.setattr(eligibility, "_SLICE", slice_size)
     joint_draw(cast, "SC-02", 10000)  # everyone once,
     joint_draw(cast, "XF-02", 5000)  # half of them twice: the joint cap,
     joint_draw(cast, "SC-01", 2000)  # and some of each for the same item as the task: inspected this year
     task = make_joint_task(cast, stratification=stratification)
     task.items.set(InspectionItem.objects.filter(code="SC-01"))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE directory_entity")  # what tells `cuts` the directory's size
+    cuts = Freeze(task).cuts()
+    # Only industry strata are cut (their covering index bounds each piece), and only big ones.
+    cut = connection.vendor == "postgresql" and stratification == "industry" and piece == 3
+    assert bool(cuts) == cut
+    assert all(keys == sorted(keys, key=str.encode) and len(set(keys)) == len(keys) for keys in cuts.values())
     population, exclusions = expected_split(task)
+    runs = [(label, list(keys)) for label, keys in Freeze(task).runs()]
+    assert len({label for label, _ in runs}) == len(runs)  # a stratum read in pieces is still one run
     assert list(eligibility.population_pairs(task)) == population
     assert dict(eligibility.exclusion_pairs(task)) == exclusions
     assert population and set(exclusions.values()) >= {"inspected-this-year", "joint-cap", "deregistered"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    keys=st.lists(st.text(st.sampled_from("9AB豫 \\"), min_size=1, max_size=5), max_size=30),
+    size=st.integers(1, 40),
+)
+def test_a_stratum_cut_into_slices_is_the_stratum(keys: list[str], size: int) -> None:
+    text = "\n".join(keys) if keys else "x"  # PostgreSQL never sends an empty group
+    keys = keys or ["x"]
+    ids = array("q", range(len(keys)))
+    codes = "".join(str(n % 3) for n in range(len(keys)))
+    slices = list(eligibility._slices("S", text, ids, codes, size))
+    assert [k for part, _, _ in slices for k in part] == keys
+    assert array("q", [i for _, part, _ in slices for i in part]) == ids
+    assert "".join(part for _, _, part in slices) == codes
+    assert all(len(k) == len(i) == len(c) for k, i, c in slices)
+
+
+@pytest.mark.parametrize("size", [1, 3, 100])
+def test_a_key_holding_a_line_feed_is_refused_with_its_stratum(size: int) -> None:
+    with pytest.raises(ValidationError, match="分层 制造业 中有检查对象的代码含有换行符"):
+        list(eligibility._slices("制造业", "A1\nB\n2\nC3", array("q", [1, 2, 3]), "000", size))
 
 
 def test_the_preview_counts_what_the_population_and_the_exclusions_hold(cast: Any) -> None:
