@@ -141,7 +141,7 @@ class Freeze:
     its ids as 8-byte integers, its status codes as digits (`string_agg` over the ordered scope), in binary —
     since a row per entity costs the driver more than the database; a big stratum comes as several rows, one
     per piece of about PIECE entities (`cuts`), so that this process handles one piece while the database
-    scans the next, and each piece is handled in slices (`_slices`). Asking the database for the eligible ones
+    scans the next. Asking the database for the eligible ones
     instead (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost
     more again (at 10^7 entities the commit took 51 s that way, 11–13 s now; benchmarks/bench_draw.py)."""
 
@@ -262,18 +262,13 @@ class Freeze:
         return cuts
 
     def _runs(self) -> Iterator[tuple[str, Iterator[tuple[list[str], array[int], str]]]]:
-        """Each stratum in population order: its label and its entities as slices of (keys, ids, codes)."""
+        """Each stratum in population order: its label and its entities as pieces of (keys, ids, codes)."""
         if connection.vendor == "postgresql":
             rows = chain.from_iterable(
                 _chunks(*self.grouped(self.cuts()), 1, settings=self.GROUPED_SETTINGS, binary=True)
             )
             for label, pieces in groupby(rows, itemgetter(0)):  # a stratum cut into pieces: consecutive rows
-                yield (
-                    label,
-                    chain.from_iterable(
-                        _slices(label, keys, _int8s(ids), codes, _SLICE) for _, keys, ids, codes in pieces
-                    ),
-                )
+                yield label, (_piece(label, keys, ids, codes) for _, keys, ids, codes in pieces)
             return
         for label, group in groupby(
             chain.from_iterable(_chunks(*self._ordered(), self.chunk_size)), itemgetter(0)
@@ -294,14 +289,14 @@ class Freeze:
             for pk in drawn_ids:
                 marked[pk] = n
         del earlier
-        for label, slices in self._runs():
-            yield label, chain.from_iterable(self._eligible(slices, marked, reasons))
+        for label, pieces in self._runs():
+            yield label, chain.from_iterable(self._eligible(pieces, marked, reasons))
 
     def _eligible(
-        self, slices: Iterator[tuple[list[str], array[int], str]], marked: bytearray, reasons: list[str]
+        self, pieces: Iterator[tuple[list[str], array[int], str]], marked: bytearray, reasons: list[str]
     ) -> Iterator[list[str]]:
-        """The eligible keys of each slice; the ids of the eligible ones written, the others' reasons noted."""
-        for keys, ids, codes in slices:
+        """The eligible keys of each piece; the ids of the eligible ones written, the others' reasons noted."""
+        for keys, ids, codes in pieces:
             top = max(ids, default=0)
             if top >= len(marked):
                 marked.extend(bytes(top + 1 - len(marked)))
@@ -333,31 +328,17 @@ def _strata_between(low: str | None, high: str | None) -> tuple[list[str], list[
 
 
 _BY_STATUS = {str(n): reason for n, reason in enumerate(_STATUS_REASON.values(), 1)}
-_SLICE = 1 << 20  # characters of keys
 
 
-def _slices(
-    label: str, text: str, ids: array[int], codes: str, size: int
-) -> Iterator[tuple[list[str], array[int], str]]:
-    """A stratum (or a piece of one) as PostgreSQL aggregates it — its keys joined by LF, its ids, its status
-    codes — cut into slices of about `size` characters of keys (~50,000 entities): a slice's keys are split
-    out of the text only when it is handled, not a list of millions at once (peak memory at 10^7 entities
-    1.2 → 1.0 GB), and each step in C is short, so the fetch thread is not kept waiting for the interpreter."""
-    start = done = 0
-    end = 0
-    while end >= 0:
-        end = text.find("\n", start + size)
-        keys = (text[start:] if end < 0 else text[start:end]).split("\n")
-        n = len(keys)
-        if done + n > min(len(ids), len(codes)):  # more keys than entities: a key holds an LF
-            break
-        yield keys, ids[done : done + n], codes[done : done + n]
-        done += n
-        start = end + 1
-    else:
-        if done == len(ids) == len(codes):
-            return
-    raise ValidationError(f"分层 {label} 中有检查对象的代码含有换行符，无法生成抽取名录，请先更正名录库。")
+def _piece(label: str, text: str, ids: bytes, codes: str) -> tuple[list[str], array[int], str]:
+    """A stratum, or a piece of one, as PostgreSQL aggregates it: its keys (joined by LF), ids, status codes."""
+    keys = text.split("\n")
+    numbers = _int8s(ids)
+    if not (len(keys) == len(numbers) == len(codes)):
+        raise ValidationError(
+            f"分层 {label} 中有检查对象的代码含有换行符，无法生成抽取名录，请先更正名录库。"
+        )
+    return keys, numbers, codes
 
 
 def _id_array(entity_ids: QuerySet[Any]) -> array[int]:

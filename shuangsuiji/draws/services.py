@@ -292,10 +292,10 @@ def _store_big_texts(draw: Draw, **texts: str) -> None:
         return
     from psycopg import Cursor
 
-    fields = [Draw._meta.get_field(name) for name in texts]
-    columns = ", ".join(f"{field.column} = %s" for field in fields if isinstance(field, models.TextField))
-    if len(columns.split(", ")) != len(texts):
+    fields = [field for name in texts if isinstance(field := Draw._meta.get_field(name), models.TextField)]
+    if len(fields) != len(texts):
         raise RuntimeError("internal invariant broken: the big texts are text fields of the draw")
+    columns = ", ".join(f"{field.column} = %s" for field in fields)
     connection.ensure_connection()
     with connection.wrap_database_errors, Cursor(connection.connection) as cursor:
         cursor.execute(

@@ -74,14 +74,12 @@ def joint_draw(cast: Any, items: str, rate_bp: int) -> set[str]:
     return set(draw.selections.values_list("key", flat=True))
 
 
-# PostgreSQL: a stratum read whole or in pieces (`Freeze.cuts`), handled whole or in slices (`_slices`).
-@pytest.mark.parametrize(("piece", "slice_size"), [(Freeze.PIECE, eligibility._SLICE), (3, 40)])
+@pytest.mark.parametrize("piece", [Freeze.PIECE, 3])  # PostgreSQL: a stratum read whole or in pieces
 @pytest.mark.parametrize("stratification", ["industry", "credit_fire", "none"])
 def test_the_population_is_the_scope_minus_every_exclusion_in_byte_order(
-    cast: Any, stratification: str, piece: int, slice_size: int, monkeypatch: pytest.MonkeyPatch
+    cast: Any, stratification: str, piece: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(Freeze, "PIECE", piece)
-    monkeypatch.setattr(eligibility, "_SLICE", slice_size)
     joint_draw(cast, "SC-02", 10000)  # everyone once,
     joint_draw(cast, "XF-02", 5000)  # half of them twice: the joint cap,
     joint_draw(cast, "SC-01", 2000)  # and some of each for the same item as the task: inspected this year
@@ -104,26 +102,22 @@ def test_the_population_is_the_scope_minus_every_exclusion_in_byte_order(
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    keys=st.lists(st.text(st.sampled_from("9AB豫 \\"), min_size=1, max_size=5), max_size=30),
-    size=st.integers(1, 40),
-)
-def test_a_stratum_cut_into_slices_is_the_stratum(keys: list[str], size: int) -> None:
-    text = "\n".join(keys) if keys else "x"  # PostgreSQL never sends an empty group
-    keys = keys or ["x"]
+@given(keys=st.lists(st.text(st.sampled_from("9AB豫 \\"), min_size=1, max_size=5), min_size=1, max_size=30))
+def test_a_piece_as_postgresql_aggregates_it_is_its_entities(keys: list[str]) -> None:
     ids = array("q", range(len(keys)))
     codes = "".join(str(n % 3) for n in range(len(keys)))
-    slices = list(eligibility._slices("S", text, ids, codes, size))
-    assert [k for part, _, _ in slices for k in part] == keys
-    assert array("q", [i for _, part, _ in slices for i in part]) == ids
-    assert "".join(part for _, _, part in slices) == codes
-    assert all(len(k) == len(i) == len(c) for k, i, c in slices)
+    packed = b"".join(n.to_bytes(8, "big") for n in ids)  # int8send: big-endian
+    got_keys, got_ids, got_codes = eligibility._piece("S", "\n".join(keys), packed, codes)
+    assert got_keys == keys
+    assert got_ids == ids
+    assert got_codes == codes
+    assert len(got_keys) == len(got_ids) == len(got_codes)
 
 
-@pytest.mark.parametrize("size", [1, 3, 100])
-def test_a_key_holding_a_line_feed_is_refused_with_its_stratum(size: int) -> None:
+def test_a_key_holding_a_line_feed_is_refused_with_its_stratum() -> None:
+    packed = b"".join(n.to_bytes(8, "big") for n in (1, 2, 3))
     with pytest.raises(ValidationError, match="分层 制造业 中有检查对象的代码含有换行符"):
-        list(eligibility._slices("制造业", "A1\nB\n2\nC3", array("q", [1, 2, 3]), "000", size))
+        eligibility._piece("制造业", "A1\nB\n2\nC3", packed, "000")
 
 
 def test_the_preview_counts_what_the_population_and_the_exclusions_hold(cast: Any) -> None:
