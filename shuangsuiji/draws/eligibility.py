@@ -143,7 +143,7 @@ class Freeze:
     per piece of about PIECE entities (`cuts`), so that this process handles one piece while the database
     scans the next. Asking the database for the eligible ones
     instead (`id NOT IN` earlier draws: a hashed probe a row) and for the excluded ones in a second scan cost
-    more again (at 10^7 entities the commit took 51 s that way, 11–13 s now; benchmarks/bench_draw.py)."""
+    more again (at 10^7 entities the commit took 51 s that way, 10–16 s now; benchmarks/bench_draw.py)."""
 
     def __init__(self, task: Task, ids: IO[bytes] | None = None, *, chunk_size: int = 20_000) -> None:
         self.task = task
