@@ -120,6 +120,9 @@ def _database() -> dict[str, object]:
             # JIT compilation costs ~200 ms on the big list scans and never pays back for these short
             # queries (benchmarks/bench_entity_list.py).
             config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+            # Django's backend, the health check of a kept connection taken at most once a second
+            # (shuangsuiji.core.postgresql.base).
+            config["ENGINE"] = "shuangsuiji.core.postgresql"
             config["CONN_HEALTH_CHECKS"] = True
         return dict(config)
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection
 
 from shuangsuiji.core.pagination import PAGE_SIZE, Page
 from shuangsuiji.disclosure import names
@@ -302,9 +301,10 @@ def page(filters: ResultFilters, after: int | None, before: int | None, query: d
     sql = (
         f"WITH page_keys AS ({keys}) SELECT {shown}, (SELECT COUNT(*) FROM page_keys){extra} FROM {RESULTS} "  # noqa: S608  # nosec B608
         f"WHERE {column('id')} IN (SELECT k FROM page_keys ORDER BY k {order} LIMIT {PAGE_SIZE})"
-    )  # no ORDER BY: without sorts (`_unsorted`) PostgreSQL walked the whole primary key to give 20 rows in order
-    with _unsorted(search), connection.cursor() as cursor:
-        cursor.execute(sql, search.params * statements)  # each SELECT takes the conditions' parameters
+    )  # no ORDER BY: without sorts (`_executor`) PostgreSQL walked the whole primary key to give 20 rows in order
+    with connection.cursor() as cursor:
+        execute = _executor(search, cursor)
+        execute(sql, search.params * statements)  # each SELECT takes the conditions' parameters
         rows = cursor.fetchall()
         out.items = sorted((Row.of(r[: len(COLUMNS)]) for r in rows), key=lambda row: -row.pk)
         if rows:
@@ -313,7 +313,7 @@ def page(filters: ResultFilters, after: int | None, before: int | None, query: d
         elif before is None and after is None:
             read = total = 0
         else:  # past either end: only the count
-            cursor.execute(f"SELECT {count}", search.params)  # nosec B608
+            execute(f"SELECT {count}", search.params)  # nosec B608
             read, total = 0, cursor.fetchone()[0]
     if out.items:
         more = read > PAGE_SIZE
@@ -328,14 +328,18 @@ def page(filters: ResultFilters, after: int | None, before: int | None, query: d
     return out
 
 
-@contextmanager
-def _unsorted(search: Search) -> Iterator[None]:
-    """PostgreSQL, a search with a lead (filters alone): no sort in the plan, so the rows come down the lead's
-    index in the page's order. The planner takes a year and its band of keys for independent and chose
-    bitmap scans and a sort of every match (department 12 in 2020: 40 ms; without: 0.3 ms)."""
+def _executor(search: Search, cursor: Any) -> Callable[[str, list[Any]], None]:
+    """How to run the page's statements: as they are, or (PostgreSQL, a search with a lead: filters alone)
+    with sorts off, so that the rows come down the lead's index in the page's order. The planner takes a year
+    and its band of keys for independent and chose bitmap scans and a sort of every match (department 12 in
+    2020: 40 ms; without: 0.3 ms). `SET LOCAL` and the statement go as one query string, so in one round trip
+    and one implicit transaction, which the setting ends with (a transaction of their own was three round
+    trips more: BEGIN, SET, COMMIT; benchmarks/bench_portal.py)."""
     if connection.vendor != "postgresql" or not search.lead:
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
-        yield
+        return cast(Callable[[str, list[Any]], None], cursor.execute)
+
+    def execute(sql: str, params: list[Any]) -> None:
+        cursor.execute(f"SET LOCAL enable_sort = off; {sql}", params)
+        cursor.nextset()  # past the SET's result, to the statement's rows
+
+    return execute

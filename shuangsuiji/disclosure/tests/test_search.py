@@ -165,3 +165,27 @@ def test_the_pages_walk_every_result_once_forward_and_back(
     # past the end: nothing, but still the count
     past = at(after=min(expected))
     assert past.items == [] and past.total == min(len(expected), 3) and past.next_cursor is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner setting is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_filters_only_search_runs_without_sorts_and_leaves_the_setting_behind(
+    rows: list[PublishedResult],
+) -> None:
+    first = rows[0]
+    filters = selectors.ResultFilters(department=first.department_id)
+    led = search.conditions(filters, from_index=True)
+    assert led.lead  # the kind of search the setting is for
+    with connection.cursor() as cursor:
+        search._executor(led, cursor)("SELECT current_setting('enable_sort'), %s", [7])
+        assert cursor.fetchall() == [("off", 7)]
+        cursor.execute("SELECT current_setting('enable_sort')")
+        assert cursor.fetchone() == ("on",)  # the setting ended with its statement
+    expected = sorted((r.pk for r in rows if r.department_id == first.department_id), reverse=True)
+    page = search.page(filters, None, None, {})
+    assert [r.pk for r in page.items] == expected[:20] and page.total == len(expected)
+    past = search.page(filters, expected[-1], None, {})  # past the last row: only the count
+    assert past.items == [] and past.total == len(expected)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_sort')")
+        assert cursor.fetchone() == ("on",)
