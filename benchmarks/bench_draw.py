@@ -29,7 +29,7 @@ Each phase runs in a child process (so ru_maxrss is that phase's own), in this o
   app       the measured path as the app runs it, committed: eligibility.preview (the task page),
             services.draw_commit, services.draw_execute, with light timers patched into the module attributes
             the services call through (the wait for the database's rows, build_commitment, run_draw,
-            _store_selections, result_json, the COMMITs);
+            _selections_stored with result_json inside it, the COMMITs);
   naive     per stratum: count() for the quota, then list(order_by('?')[:quota]) of the eligible entities,
             then bulk_create into a scratch table shaped like DrawSelection (without its constraints);
   diagnose  where the time goes: the population stream alone, now and before, with digests proving each yields
@@ -54,6 +54,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -431,6 +432,22 @@ class Clock:
             self.rows[key] = self.rows.get(key, 0) + (len(item) if isinstance(item, list) else 1)
             yield item
 
+    def wrap_context(self, owner: Any, name: str, key: str) -> None:
+        """A context manager's time, from its call to the end of its `with`."""
+        original = getattr(owner, name)
+
+        @contextmanager
+        def timed(*args: Any, **kwargs: Any) -> Iterator[None]:
+            started = time.perf_counter()
+            try:
+                with original(*args, **kwargs):
+                    yield
+            finally:
+                self.add(key, time.perf_counter() - started)
+
+        self._undo.append((owner, name, original))
+        setattr(owner, name, timed)
+
     def wrap_stream(self, owner: Any, name: str, key: str) -> None:
         original = getattr(owner, name)
 
@@ -501,14 +518,17 @@ APP_INDEX = (
     "draws_population_industry"  # migration draws 0003; dropped (in a rolled-back transaction) for "before"
 )
 NO_INDEX = (f"DROP INDEX {APP_INDEX}",)
-# DrawSelection before migration draws 0004: foreign keys checked row by row at COMMIT, and an index of its own
-# on draw_id.
+# DrawSelection before migrations draws 0004 and 0006: foreign keys checked row by row at COMMIT, an index of
+# its own on draw_id, and unique (draw, entity) beside an entity index instead of unique (entity, draw).
 LEGACY_SELECTION_SCHEMA = (
     "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_draw FOREIGN KEY (draw_id) "
     "REFERENCES draws_draw (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
     "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_entity FOREIGN KEY (entity_id) "
     "REFERENCES directory_entity (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
     "CREATE INDEX bench_selection_draw_id ON draws_drawselection (draw_id)",
+    "ALTER TABLE draws_drawselection DROP CONSTRAINT unique_selection_entity_draw",
+    "CREATE UNIQUE INDEX bench_selection_draw_entity ON draws_drawselection (draw_id, entity_id)",
+    "CREATE INDEX bench_selection_entity_id ON draws_drawselection (entity_id)",
 )
 STATUS_REASON = {
     "deregistered": "deregistered",
@@ -893,8 +913,9 @@ def phase_app(db: str, n: int, data_dir: Path) -> dict[str, Any]:
         commit.restore()
     figures["commit_s"] = time.perf_counter() - started
     execute.wrap(lottery, "run_draw", "run_draw")
-    execute.wrap(services, "_store_selections", "store the selection (ids from the commitment, one COPY)")
-    execute.wrap(lottery_draw.DrawOutcome, "result_json", "result_json()")
+    store = "store the selection (ids from the commitment, one COPY; result_json() meanwhile)"
+    execute.wrap_context(services, "_selections_stored", store)
+    execute.wrap(lottery_draw.DrawOutcome, "result_json", "result_json() (inside the above)")
     execute.wrap(connection, "commit", "COMMIT")
     started = time.perf_counter()
     try:
@@ -911,7 +932,9 @@ def phase_app(db: str, n: int, data_dir: Path) -> dict[str, Any]:
     c["lottery: validate, digest, write population.tsv, exclusions TSV"] = build - streams
     c["rest: lock, Draw row (exclusions_tsv), audit"] = figures["commit_s"] - build - c["COMMIT"]
     e = execute.seconds
-    e["rest: lock, Draw save, Task, audit"] = figures["execute_s"] - sum(e.values())
+    e["rest: lock, Draw save, Task, audit"] = figures["execute_s"] - sum(
+        v for k, v in e.items() if "inside" not in k
+    )
     figures["commit_parts"], figures["execute_parts"] = c, e
     figures["rows"] = commit.rows
     figures["commitment"] = commitment_summary(draw)
@@ -1127,8 +1150,9 @@ def store_selections_now(draw: Any, objects: Any, parts: dict[str, float]) -> in
     from shuangsuiji.draws import services
 
     started = time.perf_counter()
-    services._store_selections(draw, objects)
-    parts["services._store_selections (ids from population-ids.bin, COPY in entity order)"] = (
+    with services._selections_stored(draw, objects):
+        pass
+    parts["services._selections_stored (ids from population-ids.bin, COPY in rank order)"] = (
         time.perf_counter() - started
     )
     return len(objects.selected)

@@ -98,16 +98,18 @@ class DrawSelection(models.Model):
     # No database foreign keys: PostgreSQL checks those row by row at COMMIT (at 10^7 entities a draw stores
     # ~600,000 rows: 8 s of checks, the entity's by locking each drawn entity's row; benchmarks/bench_draw.py).
     # What they would guard holds without them: rows are written once, in the draw's transaction, with the
-    # draw locked and each entity id just looked up by its key (`services._store_selections`); draws and
+    # draw locked and each entity id just looked up by its key (`services._selections_stored`); draws and
     # entities are never deleted (a draw is frozen, 004 第十五条; an entity is deregistered, not removed), and
     # deleting through Django still cascades (draw) or is refused (entity, PROTECT).
-    # The (draw, rank) unique index serves lookups by draw: no separate draw index.
+    # Two indexes besides the primary key, each a unique constraint: (draw, rank) serves lookups by draw,
+    # (entity, draw) lookups by entity (no separate draw or entity index: each index costs the COPY of a big
+    # draw's rows a second or more at 10^7 entities, benchmarks/bench_draw.py).
     draw = models.ForeignKey(
         Draw, on_delete=models.CASCADE, related_name="selections", db_constraint=False, db_index=False
     )
     rank = models.PositiveIntegerField("序号")
     entity = models.ForeignKey(
-        Entity, on_delete=models.PROTECT, related_name="selections", db_constraint=False
+        Entity, on_delete=models.PROTECT, related_name="selections", db_constraint=False, db_index=False
     )
     key = models.CharField(max_length=40)
     stratum = models.CharField(max_length=60)
@@ -119,7 +121,7 @@ class DrawSelection(models.Model):
         ordering = ["draw", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["draw", "rank"], name="unique_selection_rank"),
-            models.UniqueConstraint(fields=["draw", "entity"], name="unique_selection_entity"),
+            models.UniqueConstraint(fields=["entity", "draw"], name="unique_selection_entity_draw"),
         ]
 
     def __str__(self) -> str:

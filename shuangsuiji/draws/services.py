@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import mmap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -233,18 +234,22 @@ def _draw_processes(population_size: int) -> int:
     return 2 if population_size >= threshold else 1
 
 
-def _store_selections(draw: Draw, objects: lottery.ObjectDraw) -> None:
-    """The drawn entities as DrawSelection rows (rank = ticket order), each with its entity: the one whose line
-    of population.tsv it is (population-ids.bin, written with it at the commitment), else — a draw committed
-    before that file existed — the one its key names now.
+@contextmanager
+def _selections_stored(draw: Draw, objects: lottery.ObjectDraw) -> Iterator[None]:
+    """Store the drawn entities as DrawSelection rows (rank = ticket order), each with its entity: the one whose
+    line of population.tsv it is (population-ids.bin, written with it at the commitment), else — a draw
+    committed before that file existed — the one its key names now. The body of the `with` (which must not
+    use the database) runs while the database stores them; they are stored when it ends.
 
-    On PostgreSQL one COPY into the table, in entity-id order (the entity index then grows in order): at 10^7
-    entities a draw stores ~600,000 rows, where a model instance per row, or looking the keys up again (a
-    random read of the directory per key), cost seconds per hundred thousand (benchmarks/bench_draw.py). The
-    rows carry no database foreign keys (see the model).
+    On PostgreSQL one COPY into the table, in rank order (the (draw, rank) index and the primary key then grow
+    at their ends), its rows handed to a writer thread: the server inserts and indexes them (at 10^7 entities
+    ~600,000 rows, seconds) while this process goes on with the body (result.json). A model instance per row,
+    or looking the keys up again (a random read of the directory per key), cost seconds per hundred thousand
+    (benchmarks/bench_draw.py). The rows carry no database foreign keys (see the model).
     """
     selected = objects.selected
     if not selected:
+        yield
         return
     entity_ids = _committed_ids(draw, objects.lines)
     if entity_ids is None:
@@ -263,22 +268,26 @@ def _store_selections(draw: Draw, objects: lottery.ObjectDraw) -> None:
             ],
             batch_size=2000,
         )
+        yield
         return
+    from psycopg.copy import QueuedLibpqWriter
+
     prefix = f"{draw.pk}\t"
-    order = sorted(range(len(selected)), key=entity_ids.__getitem__)
     columns = "draw_id, rank, entity_id, key, stratum, ticket"
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {DrawSelection._meta.db_table} ({columns}) FROM STDIN") as copy:
-            # Written a slice at a time: the server indexes one slice while the next is formatted.
-            for start in range(0, len(order), 50_000):
-                part = order[start : start + 50_000]
+        raw = cursor.cursor
+        sql = f"COPY {DrawSelection._meta.db_table} ({columns}) FROM STDIN"
+        with connection.wrap_database_errors, raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            for start in range(0, len(selected), 50_000):
+                part = range(start, min(start + 50_000, len(selected)))
                 # COPY's text format: TAB and LF never occur in keys or labels (ssj-draw/1 §1); a backslash
                 # is doubled.
                 text = "".join(
                     f"{prefix}{i + 1}\t{entity_ids[i]}\t{s.key}\t{s.stratum}\t{s.ticket.hex()}\n"
-                    for i, s in zip(part, map(selected.__getitem__, part), strict=True)
+                    for i, s in zip(part, selected[start : part.stop], strict=True)
                 )
                 copy.write(text.replace("\\", "\\\\").encode("utf-8"))
+            yield
 
 
 def _store_big_texts(draw: Draw, **texts: str) -> None:
@@ -348,7 +357,8 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
         except lottery.LotteryError as error:
             raise _lottery_error(error) from error
         selected = outcome.objects.selected
-        _store_selections(locked, outcome.objects)
+        with _selections_stored(locked, outcome.objects):
+            result_json = outcome.result_json().decode()  # while the database stores the selection
         if outcome.teams is not None:
             by_key = dict(DrawSelection.objects.filter(draw=locked).values_list("key", "pk"))
             certs = {m.inspector for t in outcome.teams for m in t.members}
@@ -384,7 +394,7 @@ def draw_execute(*, actor: Any, draw: Draw, ceremony_entropy: str, place: str = 
         locked.save(
             update_fields=["state", "ceremony_entropy", "ceremony_place", "seed_hex", "drawn_by", "drawn_at"]
         )
-        _store_big_texts(locked, result_json=outcome.result_json().decode())
+        _store_big_texts(locked, result_json=result_json)
         task = locked.task
         task.state = Task.State.DRAWN
         task.save(update_fields=["state"])

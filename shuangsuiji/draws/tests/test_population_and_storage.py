@@ -162,6 +162,30 @@ def test_every_drawn_entity_is_stored_with_its_entity_in_ticket_order(cast: Any)
     assert len(rows) == draw.population_size
 
 
+def test_a_failure_while_the_selection_is_being_stored_stores_none_of_it(
+    cast: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """result.json is written while the database stores the rows (on PostgreSQL during the COPY): its failure
+    aborts the COPY, and the draw stays committed, with no row, until it is drawn again."""
+    manager = cast["scjg.manager"]
+    task = make_joint_task(cast, stratification="none")
+    planning.task_set_rates(actor=manager, task=task, rates_bp={"ALL": 10000})
+    draw = services.draw_commit(actor=manager, task=task)
+    result_json = lottery.DrawOutcome.result_json
+
+    def failing(self: Any) -> bytes:
+        raise MemoryError("result.json")
+
+    monkeypatch.setattr(lottery.DrawOutcome, "result_json", failing)
+    with pytest.raises(MemoryError):
+        services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
+    assert Draw.objects.get(pk=draw.pk).state == Draw.State.COMMITTED
+    assert not DrawSelection.objects.filter(draw=draw).exists()
+    monkeypatch.setattr(lottery.DrawOutcome, "result_json", result_json)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="1")
+    assert draw.selections.count() == draw.population_size > 0
+
+
 def test_an_entity_re_coded_after_the_commitment_is_still_the_one_drawn(cast: Any) -> None:
     manager = cast["scjg.manager"]
     task = make_joint_task(cast, stratification="none")
