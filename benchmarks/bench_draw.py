@@ -60,6 +60,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import machine  # beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DB = os.environ.get("SSJ_BENCH_DRAW_DB", "ssj_bench_draw")
@@ -1590,7 +1592,7 @@ def main() -> None:
         return
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     print(
-        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load_average():.2f}; {STRATA} strata "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs ({machine.speed()}), load average {load_average():.2f}; {STRATA} strata "
         f"(sizes ~ 1/(r+1)^1.5, rates 2%→100%), history {HISTORY:.0%} of the entities; {DB_LABEL[args.db]}",
         flush=True,
     )

@@ -65,6 +65,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import machine  # beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_entity_list: realistic entity rows
 
@@ -1150,7 +1152,10 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     work = args.reuse or Path(tempfile.mkdtemp(prefix="ssj-bench-portal-"))
-    print(f"work dir {work}; machine: {os.cpu_count()} cores; load average {loadavg()}", flush=True)
+    print(
+        f"work dir {work}; machine: {os.cpu_count()} cores ({machine.speed()}); load average {loadavg()}",
+        flush=True,
+    )
     all_results: list[dict[str, Any]] = []
     builds: dict[str, dict[str, Any]] = {}
     try:
