@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import cache_control
 
 from shuangsuiji import tabular
@@ -19,6 +22,7 @@ from shuangsuiji.core.params import number
 from shuangsuiji.core.permissions import PUBLIC, rule
 from shuangsuiji.disclosure import search, selectors
 from shuangsuiji.disclosure.models import ItemListVersion, PublishedResult
+from shuangsuiji.disclosure.templatetags import portal
 
 CACHE = {"public": True, "max_age": 60}
 # The pages are the same for every visitor and the Cache-Control header already lets any proxy reuse them
@@ -141,11 +145,29 @@ def task_json(request: HttpRequest, pk: int) -> JsonResponse:
 def results(request: HttpRequest) -> HttpResponse:
     filters = selectors.result_filters(request)
     page = search.page(filters, int_param(request, "after"), int_param(request, "before"), query_of(request))
-    return render(
-        request,
-        "disclosure/results.html",
-        {"page": page, "filters": filters, "choices": selectors.search_choices()},
-    )
+    return _framed(request, "检查结果", portal.results_content(page, filters, selectors.search_choices()))
+
+
+# The portal's layout around a page's content (disclosure/base.html: head, header, footer), by (title, path):
+# rendered once per process and reused, as its parts (the static files' URLs, the header's links) change only
+# with a deployment. For the results search, where every uncached search rendered it again: with its content
+# through the template engine that was a third of the server's CPU a search (benchmarks/bench_portal.py).
+_FRAME_CONTENT = SafeString("<!--ssj:content-->")  # nosec B703 — a fixed marker
+_frames: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _framed(request: HttpRequest, title: str, content: SafeString) -> HttpResponse:
+    key = (title, request.path)
+    frame = None if settings.DEBUG else _frames.get(key)
+    if frame is None:
+        page = render_to_string("disclosure/frame.html", {"title": title, "content": _FRAME_CONTENT}, request)
+        before, marker, after = page.partition(_FRAME_CONTENT)
+        if not marker:
+            raise RuntimeError("internal invariant broken: the frame holds its content's marker")
+        frame = (before, after)
+        if len(_frames) < 100:
+            _frames[key] = frame
+    return HttpResponse(frame[0] + content + frame[1])
 
 
 @rule(PUBLIC)

@@ -5,7 +5,7 @@ a lookup and a localisation per cell and per option), here well under one (bench
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -46,6 +46,38 @@ def results_table(rows: Sequence[Any]) -> SafeString:
     link = escape(reverse("portal:result", args=[0])[: -len("0/")])  # …/results/ + pk/, one reverse()
     body = "\n".join(_row(link, r) for r in rows) if rows else _EMPTY
     return SafeString(_HEAD + body + _FOOT)  # nosec B703 — every text escaped in _row
+
+
+def results_content(page: Any, filters: Any, choices: Mapping[str, Sequence[tuple[Any, str]]]) -> SafeString:
+    """The results page's content (what was `{% block content %}` of its template): heading, search form,
+    table, pager and the download links of the query."""
+    from shuangsuiji.core.templatetags.pages import pager
+
+    form = "\n".join(
+        f'<label for="{name}">{label}<select id="{name}" name="{name}">'
+        f"{options(choices[plural], getattr(filters, name))}</select></label>"
+        for name, plural, label in _FILTERS
+    )
+    query = escape(page.filter_query)
+    return SafeString(  # nosec B703 — the query text and the links escaped, the fragments escape their own
+        '<h1>检查结果公示</h1>\n<div class="panel"><form class="search" method="get" role="search">\n'
+        '<label for="q">企业名称或统一社会信用代码<input id="q" name="q" '
+        f'value="{escape(filters.q)}" size="28" maxlength="100"></label>\n{form}\n'
+        '<button type="submit">查询</button></form></div>\n'
+        f"{results_table(page.items)}\n{pager(page)}\n"
+        f'<p class="muted">下载本次查询结果：<a href="{escape(portal_url("portal:open_dataset", "results", "csv"))}'
+        f'?{query}">CSV</a> · <a href="{escape(portal_url("portal:open_dataset", "results", "json"))}'
+        f'?{query}">JSON</a></p>\n'
+    )
+
+
+# the search form's selects: (field, choices key, label)
+_FILTERS = (
+    ("department", "departments", "检查部门"),
+    ("item", "items", "检查事项"),
+    ("year", "years", "年度"),
+    ("code", "codes", "检查结果"),
+)
 
 
 @register.simple_tag

@@ -3,6 +3,7 @@ newest-first walk), the filters, and what the page renders."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import pytest
@@ -189,3 +190,35 @@ def test_a_filters_only_search_runs_without_sorts_and_leaves_the_setting_behind(
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_sort')")
         assert cursor.fetchone() == ("on",)
+
+
+def test_the_results_page_is_the_portal_layout_around_the_search_once_the_layout_is_kept(
+    client: Any, rows: list[PublishedResult]
+) -> None:
+    """The results page puts its content (rendered in Python) into the portal's layout, rendered once and
+    kept: the first page renders it, the next reuses it; both are whole pages with this page's title, its
+    section marked current, and their own content."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from shuangsuiji.disclosure import views
+    from shuangsuiji.disclosure.tests.test_portal import body
+
+    views._frames.clear()
+    first, second = body(client, "/results/?q=洛阳"), body(client, "/results/?q=偃师区")
+    assert len(views._frames) == 1
+    request = RequestFactory().get("/results/")
+    layout = render_to_string("disclosure/frame.html", {"title": "检查结果", "content": "CONTENT"}, request)
+    before, after = layout.split("CONTENT")
+    for html, shown in ((first, found("洛阳")), (second, found("偃师区"))):
+        assert html.startswith(before) and html.endswith(after)
+        assert "<title>检查结果 · “双随机、一公开”信息公开</title>" in html
+        assert 'href="/results/" aria-current="page">检查结果</a>' in html
+        assert html.count("<main") == 1 and html.count("<form") == 1
+        assert shown and {escape(name) for name in shown} <= names_on(html)
+
+
+def names_on(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<td><a href="/results/\d+/">([^<]*)</a></td>', html))
