@@ -43,7 +43,7 @@ def _row(link: str, r: Any) -> str:
 @register.simple_tag
 def results_table(rows: Sequence[Any]) -> SafeString:
     """The table of published results (PublishedResult rows), or a row saying there are none."""
-    link = escape(reverse("portal:result", args=[0])[: -len("0/")])  # …/results/ + pk/, one reverse()
+    link = escape(portal_url("portal:result", "0")[: -len("0/")])  # …/results/ + pk/
     body = "\n".join(_row(link, r) for r in rows) if rows else _EMPTY
     return SafeString(_HEAD + body + _FOOT)  # nosec B703 — every text escaped in _row
 
