@@ -1,6 +1,6 @@
 """The machine's speed, printed beside a benchmark's figures: machines here differ by two to three times in
-what the same code takes (the same 10^7 draw: 24.5 s on one, 46.8 s on another), so a figure needs its
-machine's reference to be compared with another machine's."""
+what the same code takes (the same code's 10^7 draw, benchmarks/bench_draw.py: 24.5–31.8 s on one, 51.1 s on
+another), so a figure needs its machine's reference to be compared with another machine's."""
 
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from shuangsuiji.core.templatetags.pages import pager
+
 register = template.Library()
 
 _HEAD = (
@@ -51,8 +53,6 @@ def results_table(rows: Sequence[Any]) -> SafeString:
 def results_content(page: Any, filters: Any, choices: Mapping[str, Sequence[tuple[Any, str]]]) -> SafeString:
     """The results page's content (what was `{% block content %}` of its template): heading, search form,
     table, pager and the download links of the query."""
-    from shuangsuiji.core.templatetags.pages import pager
-
     form = "\n".join(
         f'<label for="{name}">{label}<select id="{name}" name="{name}">'
         f"{options(choices[plural], getattr(filters, name))}</select></label>"
