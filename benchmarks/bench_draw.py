@@ -506,29 +506,28 @@ class _Rollback(Exception):
 #   preview(): two aggregate scans; draw_commit(): preview() again before building the commitment;
 #   draw_execute(): one process; an Entity model instance per drawn key (`uscc IN …`, `reg_no IN …`), a
 #   DrawSelection instance each and bulk_create; Draw.save() of every field.
-# What the app does now (eligibility.py, services.py, migrations draws 0003–0005): the jurisdiction test first as
+# What the app does now (eligibility.py, services.py, migrations draws 0003–0007): the jurisdiction test first as
 # `jurisdiction_id IN (subtree)`; one pass over the scope, ordered by an index-only scan of a covering index
 # (industry strata) and grouped by stratum in PostgreSQL (keys, ids, status codes aggregated: a row per
 # stratum), fetched by a thread while the lottery checks the previous one; the exclusions split off in Python
 # (earlier draws as a byte per entity id); each population line's entity id kept in population-ids.bin; one
 # GROUP BY for the preview; the eligibility checks from the commitment's strata; the draw from population.tsv
 # by the digest-first file pass, in 2 processes from 2,000,000 entities; the selection stored by one COPY with
-# the committed ids, in entity order, into a table without foreign keys; result.json's selection written
-# apart; the big texts compressed with lz4; Draw saved with update_fields.
+# the committed ids, in rank order, into a table without foreign keys and with one index besides its primary
+# key, while result.json is written; the big texts compressed with lz4; Draw saved with update_fields.
 
 APP_INDEX = (
     "draws_population_industry"  # migration draws 0003; dropped (in a rolled-back transaction) for "before"
 )
 NO_INDEX = (f"DROP INDEX {APP_INDEX}",)
-# DrawSelection before migrations draws 0004 and 0006: foreign keys checked row by row at COMMIT, an index of
-# its own on draw_id, and unique (draw, entity) beside an entity index instead of unique (entity, draw).
+# DrawSelection before migrations draws 0004, 0006 and 0007: foreign keys checked row by row at COMMIT, an index
+# of its own on draw_id, unique (draw, entity) and an entity index.
 LEGACY_SELECTION_SCHEMA = (
     "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_draw FOREIGN KEY (draw_id) "
     "REFERENCES draws_draw (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
     "ALTER TABLE draws_drawselection ADD CONSTRAINT bench_selection_entity FOREIGN KEY (entity_id) "
     "REFERENCES directory_entity (id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
     "CREATE INDEX bench_selection_draw_id ON draws_drawselection (draw_id)",
-    "ALTER TABLE draws_drawselection DROP CONSTRAINT unique_selection_entity_draw",
     "CREATE UNIQUE INDEX bench_selection_draw_entity ON draws_drawselection (draw_id, entity_id)",
     "CREATE INDEX bench_selection_entity_id ON draws_drawselection (entity_id)",
 )

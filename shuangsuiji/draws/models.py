@@ -101,9 +101,11 @@ class DrawSelection(models.Model):
     # draw locked and each entity id just looked up by its key (`services._selections_stored`); draws and
     # entities are never deleted (a draw is frozen, 004 第十五条; an entity is deregistered, not removed), and
     # deleting through Django still cascades (draw) or is refused (entity, PROTECT).
-    # Two indexes besides the primary key, each a unique constraint: (draw, rank) serves lookups by draw,
-    # (entity, draw) lookups by entity (no separate draw or entity index: each index costs the COPY of a big
-    # draw's rows a second or more at 10^7 entities, benchmarks/bench_draw.py).
+    # One index besides the primary key: unique (draw, rank), for lookups by draw — every query of this table
+    # is by draw (a task's, a year's). No index by entity: the rows come in rank order, so an entity index is
+    # filled at random, which cost the COPY of a big draw's rows 2 s of its 4 at 10^7 entities
+    # (benchmarks/bench_draw.py; migration 0007). An entity is once in a draw by construction: the population
+    # holds each entity once, and a received list is checked (`services.task_receive`).
     draw = models.ForeignKey(
         Draw, on_delete=models.CASCADE, related_name="selections", db_constraint=False, db_index=False
     )
@@ -121,7 +123,6 @@ class DrawSelection(models.Model):
         ordering = ["draw", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["draw", "rank"], name="unique_selection_rank"),
-            models.UniqueConstraint(fields=["entity", "draw"], name="unique_selection_entity_draw"),
         ]
 
     def __str__(self) -> str:

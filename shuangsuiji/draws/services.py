@@ -767,6 +767,14 @@ def task_receive(
             f"下发名单中有 {len(missing)} 个检查对象不在本级名录库中（如 {'、'.join(missing[:5])}），"
             "请先导入或补录后再接收。"
         )
+    first_key: dict[int, str] = {}
+    for key in keys:
+        other = first_key.setdefault(found[key].pk, key)
+        if other != key:  # one entity under two codes (its USCC and its registration number)
+            raise ValidationError(
+                f"下发名单中的 {other} 和 {key} 在本级名录库中是同一个检查对象（{found[key].name}），"
+                "无法接收；请先核对名录库中该对象的统一社会信用代码和注册号。"
+            )
     digest = lottery.sha256_hex(read.commitment_json)
     if Draw.objects.filter(commitment_sha256=digest).exists():
         raise ValidationError("此抽取包已经接收过。")

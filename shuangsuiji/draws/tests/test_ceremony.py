@@ -335,6 +335,45 @@ def test_a_task_dispatched_from_above_is_recorded_as_received_after_verification
     assert "已经接收过" in again.content.decode()
 
 
+def test_a_received_list_naming_one_of_our_entities_twice_is_refused_whole(cast: Any) -> None:
+    from shuangsuiji.directory.models import Entity
+
+    manager = cast["scjg.manager"]
+    upper = make_joint_task(cast)
+    draw = services.draw_commit(actor=manager, task=upper)
+    draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="upper level")
+    data = services.bundle_bytes(draw)
+    first, second = draw.selections.order_by("rank").values_list("key", flat=True)[:2]
+    draw.selections.all().delete()
+    draw.members.all().delete()
+    Draw.objects.filter(pk=draw.pk).delete()
+    # Here the second entity's code was corrected, and the first is known also by the second's old code.
+    Entity.objects.filter(uscc=second).update(uscc=None, reg_no="410381600099999")
+    named_twice = Entity.objects.get(uscc=first)
+    Entity.objects.filter(pk=named_twice.pk).update(reg_no=second)
+    tasks_before = Task.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.task_receive(
+            actor=manager,
+            plan=upper.plan,
+            bundle=io.BytesIO(data),
+            received_from="洛阳市市场监督管理局",
+            title="上级下发",
+            items=upper.items.all(),
+            result_code_set=upper.result_code_set,
+            period_start=upper.period_start,
+            period_end=upper.period_end,
+            methods=["onsite"],
+        )
+    message = refused.value.messages[0]
+    assert (
+        first in message and second in message and named_twice.name in message and "同一个检查对象" in message
+    )
+    assert (
+        Task.objects.count() == tasks_before and not Draw.objects.filter(state=Draw.State.RECEIVED).exists()
+    )
+
+
 def test_industry_strata_follow_the_scope_and_draw(cast: Any) -> None:
     from shuangsuiji.directory.models import Entity
 
