@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Collate
 from shuangsuiji.accounts.models import Department
 from shuangsuiji.directory.models import DirectoryListing, Entity, Inspector, Status
 from shuangsuiji.draws.models import DrawSelection
+from shuangsuiji.lottery import TsvLines, parse_tsv
 from shuangsuiji.planning.models import Plan, Task, TaskDepartment
 from shuangsuiji.planning.strata import label_expression
 
@@ -133,8 +134,9 @@ def keys_are_distinct() -> bool:
 class Freeze:
     """One ordered pass over a task's scope, for the commitment: the population as (label, keys) runs, one per
     stratum (`runs()`, for `lottery.build_commitment(population_runs=…)`), the entity id of each population
-    line in order (64-bit integers, written to `ids`), and the exclusions with their reasons (`exclusions`,
-    complete once `runs()` is exhausted).
+    line in order (64-bit integers, written to `ids`), and the exclusions with their reasons (`exclusions`, a
+    `lottery.TsvLines` complete once `runs()` is exhausted: each piece's lines are checked and encoded as it
+    is read, while the database scans the next, and only sorted at the end).
 
     The database sorts (an index at 10^7 entities, migration 0003) and hands over every entity in scope once;
     the exclusions are split off here. On PostgreSQL each stratum comes as one row — its keys joined by LF,
@@ -149,7 +151,7 @@ class Freeze:
         self.task = task
         self.ids = ids
         self.chunk_size = chunk_size
-        self.exclusions: list[tuple[str, str]] = []
+        self.exclusions = TsvLines(file="exclusions.tsv")
 
     def _ordered(self) -> tuple[str, Any]:
         """stratum, entity_key, eid, code (the status: '0' drawable, '1'… its exclusion) of the scope, sorted."""
@@ -307,10 +309,12 @@ class Freeze:
                 status = codes.encode("ascii").translate(_NOT_ZERO_DIGIT)
                 out = (int.from_bytes(status, "big") | int.from_bytes(marks, "big")).to_bytes(n, "big")
                 why = zip(compress(codes, out), compress(marks, out), strict=True)
-                self.exclusions += zip(
-                    compress(keys, out),
-                    [_BY_STATUS.get(code) or reasons[mark - 1] for code, mark in why],
-                    strict=True,
+                self.exclusions.add(
+                    zip(
+                        compress(keys, out),
+                        [_BY_STATUS.get(code) or reasons[mark - 1] for code, mark in why],
+                        strict=True,
+                    )
                 )
                 kept = out.translate(_ZERO)
                 keys, ids = list(compress(keys, kept)), array("q", compress(ids, kept))
@@ -441,12 +445,17 @@ def population_pairs(task: Task, *, chunk_size: int = 20_000) -> Generator[tuple
             yield label, key
 
 
-def exclusion_pairs(task: Task) -> list[tuple[str, str]]:
-    """(entity_key, reason) of every entity in scope that cannot be drawn, in population order."""
+def exclusion_lines(task: Task) -> TsvLines:
+    """(entity_key, reason) of every entity in scope that cannot be drawn, for exclusions.tsv."""
     freeze = Freeze(task)
     for _, keys in freeze.runs():
         deque(keys, maxlen=0)
     return freeze.exclusions
+
+
+def exclusion_pairs(task: Task) -> list[tuple[str, str]]:
+    """(entity_key, reason) of every entity in scope that cannot be drawn, in key order (exclusions.tsv's)."""
+    return [(key, reason) for key, reason in parse_tsv(exclusion_lines(task).tsv(), file="exclusions.tsv")]
 
 
 @dataclass

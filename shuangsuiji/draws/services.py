@@ -112,9 +112,9 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
     # trusts the keys to be distinct (what the directory's unique columns make them, checked here), else it
     # checks them itself, which needs the exclusions first: a pass of their own.
     distinct = eligibility.keys_are_distinct()
-    exclusions = [] if distinct else eligibility.exclusion_pairs(task)
     ids_path = _ids_path(target)
     try:
+        exclusions = None if distinct else eligibility.exclusion_lines(task)
         with ids_path.open("wb") as ids:
             freeze = eligibility.Freeze(task, ids)
             runs = freeze.runs()
@@ -124,7 +124,7 @@ def draw_commit(*, actor: Any, task: Task, ip: str = "") -> Draw:
                     created_at=created_at,
                     population_runs=runs,
                     strata=[lottery.StratumSpec(s.label, s.name, s.rate_bp) for s in task.strata.all()],
-                    exclusions=freeze.exclusions if distinct else exclusions,
+                    exclusions=freeze.exclusions if exclusions is None else exclusions,
                     distinct_keys=distinct,
                     teams=teams,
                     population_path=target,

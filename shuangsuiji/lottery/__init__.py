@@ -30,6 +30,7 @@ from .commitment import (
 from .draw import DrawOutcome, run_draw
 from .encoding import (
     PROTOCOL,
+    TsvLines,
     TsvWriter,
     canonical_json,
     iter_tsv_pairs,
@@ -113,6 +114,7 @@ __all__ = [
     "TeamSpec",
     "TsvFileRange",
     "TsvFormatError",
+    "TsvLines",
     "TsvWriter",
     "Verification",
     "build_commitment",

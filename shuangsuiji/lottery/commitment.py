@@ -13,6 +13,7 @@ from typing import IO, Any
 from .encoding import (
     PROTOCOL,
     PathLike,
+    TsvLines,
     canonical_json,
     check_created_at,
     check_key,
@@ -242,13 +243,19 @@ def parse_team_inputs(departments: Sequence[Department], pool_tsv: bytes, confli
     )
 
 
+def _exclusions_tsv(exclusions: Iterable[tuple[str, str]] | TsvLines) -> bytes:
+    if isinstance(exclusions, TsvLines):
+        return exclusions.tsv()
+    return tsv_bytes(exclusions, file="exclusions.tsv")
+
+
 def build_commitment(
     *,
     task: str,
     created_at: str,
     population: Iterable[tuple[str, str]] = (),
     strata: Iterable[StratumSpec],
-    exclusions: Iterable[tuple[str, str]] = (),
+    exclusions: Iterable[tuple[str, str]] | TsvLines = (),
     teams: TeamSpec | None = None,
     server_nonce: bytes | None = None,
     sort_population: bool = False,
@@ -262,8 +269,8 @@ def build_commitment(
     database: ``ORDER BY label, key COLLATE "C"``); it is validated in one streaming pass. Pass
     ``sort_population=True`` to sort it here instead (holds it all in memory). With ``population_path`` the
     population.tsv is written there (for very large populations) rather than returned as bytes.
-    ``exclusions`` are (entity_key, reason_code) pairs in any order. ``server_nonce`` defaults to 32 fresh
-    bytes from the operating system's CSPRNG.
+    ``exclusions`` are (entity_key, reason_code) pairs in any order, or a ``TsvLines`` of them.
+    ``server_nonce`` defaults to 32 fresh bytes from the operating system's CSPRNG.
 
     ``population_runs`` replaces ``population`` with (label, keys) runs, one per stratum, in order (see
     ``scan_population_runs``). ``distinct_keys=True`` is the caller's
@@ -282,7 +289,7 @@ def build_commitment(
     exclusions_tsv = b""
     excluded: frozenset[str] = frozenset()
     if not distinct_keys:
-        exclusions_tsv = tsv_bytes(exclusions, file="exclusions.tsv")
+        exclusions_tsv = _exclusions_tsv(exclusions)
         excluded = frozenset(k for k, _ in parse_tsv(exclusions_tsv, file="exclusions.tsv"))
 
     pool_tsv = b""
@@ -333,7 +340,7 @@ def build_commitment(
                     f"entity {dup[0]} is in strata {dup[1]} and {dup[2]}; each entity belongs to one stratum",
                 )
     if distinct_keys:  # read now: a single pass over a database may have gathered them with the population
-        exclusions_tsv = tsv_bytes(exclusions, file="exclusions.tsv")
+        exclusions_tsv = _exclusions_tsv(exclusions)
     if not (scan.sha256 is not None):
         raise RuntimeError("internal invariant broken: scan.sha256 is not None")
     committed_strata = tuple(

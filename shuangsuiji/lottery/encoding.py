@@ -186,34 +186,61 @@ def _line_bytes(fields: Sequence[str], file: str, line: int | None) -> bytes:
 
 def tsv_bytes(lines: Iterable[Sequence[str]], *, file: str = "TSV", fields: int = 2) -> bytes:
     """Canonical TSV of ``lines`` in any order: validated, sorted by UTF-8 bytes; duplicates are an error."""
-    records = list(lines)
-    fast = _tsv_bytes_at_once(records, fields)
-    if fast is not None:
-        return fast
-    encoded: list[bytes] = []
-    for n, rec in enumerate(records, 1):
-        if len(rec) != fields:
-            raise TsvFormatError(
-                f"应有 {fields} 个字段，实有 {len(rec)} 个",
-                f"expected {fields} fields, got {len(rec)}",
-                file=file,
-                line=n,
-            )
-        encoded.append(_line_bytes(rec, file, n)[:-1])
-    # Lines compare without their LF (as `LC_ALL=C sort` does); it matters only for keys holding
-    # control characters below LF.
-    encoded.sort()
-    for a, b in pairwise(encoded):
-        if a == b:
-            raise TsvFormatError(f"重复的行：{a.decode()!r}", f"duplicate line: {a.decode()!r}", file=file)
-    return b"".join(line + b"\n" for line in encoded)
+    out = TsvLines(file=file, fields=fields)
+    out.add(lines)
+    return out.tsv()
 
 
-def _tsv_bytes_at_once(records: list[Sequence[str]], fields: int) -> bytes | None:
-    """``tsv_bytes`` checked on the joined text in C (10^6 exclusions: a second, not ten), or None when
-    something is wrong: the per-line pass then names it."""
+class TsvLines:
+    """``tsv_bytes`` in parts: the lines are validated and encoded as each batch is added, and sorted and checked
+    for duplicates in ``tsv()``. A caller that gets its lines in batches (the exclusions of a big draw, piece by
+    piece while a database scans the next) does most of the work while it would wait. Errors name a line by its
+    place among all the lines added."""
+
+    def __init__(self, *, file: str = "TSV", fields: int = 2) -> None:
+        self._file = file
+        self._fields = fields
+        self._encoded: list[bytes] = []
+        self._added = 0
+
+    def add(self, lines: Iterable[Sequence[str]]) -> None:
+        records = list(lines)
+        encoded = _encoded_at_once(records, self._fields)
+        if encoded is None:
+            encoded = []
+            for n, rec in enumerate(records, self._added + 1):
+                if len(rec) != self._fields:
+                    raise TsvFormatError(
+                        f"应有 {self._fields} 个字段，实有 {len(rec)} 个",
+                        f"expected {self._fields} fields, got {len(rec)}",
+                        file=self._file,
+                        line=n,
+                    )
+                encoded.append(_line_bytes(rec, self._file, n)[:-1])
+        self._encoded += encoded
+        self._added += len(records)
+
+    def tsv(self) -> bytes:
+        """The canonical TSV of every line added. Lines compare without their LF (as `LC_ALL=C sort` does); it
+        matters only for keys holding control characters below LF."""
+        encoded = self._encoded
+        if not encoded:
+            return b""
+        encoded.sort()
+        if not all(map(lt, encoded, islice(encoded, 1, None))):
+            for a, b in pairwise(encoded):
+                if a == b:
+                    raise TsvFormatError(
+                        f"重复的行：{a.decode()!r}", f"duplicate line: {a.decode()!r}", file=self._file
+                    )
+        return b"\n".join(encoded) + b"\n"
+
+
+def _encoded_at_once(records: list[Sequence[str]], fields: int) -> list[bytes] | None:
+    """The lines of ``records`` encoded, checked on their joined text in C (10^6 exclusions: a second, not ten),
+    or None when something is wrong: the per-line pass then names it."""
     if not records:
-        return b""
+        return []
     try:
         if set(map(len, records)) != {fields}:
             return None
@@ -232,11 +259,7 @@ def _tsv_bytes_at_once(records: list[Sequence[str]], fields: int) -> bytes | Non
     empty_field = b"\t\t" in data or b"\n\t" in data or b"\t\n" in data or b"\n\n" in data
     if empty_field or data.startswith((b"\t", b"\n")) or data.endswith((b"\t", b"\n")):
         return None
-    encoded = data.split(b"\n")
-    encoded.sort()
-    if not all(map(lt, encoded, islice(encoded, 1, None))):
-        return None  # a duplicate
-    return b"\n".join(encoded) + b"\n"
+    return data.split(b"\n")
 
 
 class TsvWriter:

@@ -5,7 +5,7 @@ apart, is canonical JSON byte for byte."""
 
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Any
 
 import pytest
@@ -148,5 +148,27 @@ def test_tsv_at_once_is_the_per_line_tsv(
 
     fast = outcome()
     with monkeypatch.context() as patched:
-        patched.setattr(encoding, "_tsv_bytes_at_once", lambda records, fields: None)
+        patched.setattr(encoding, "_encoded_at_once", lambda records, fields: None)
         assert fast == outcome()
+
+
+@settings(max_examples=300, deadline=None)
+@given(records=st.lists(st.tuples(FIELDS, FIELDS), max_size=8), cuts=st.lists(st.integers(0, 8), max_size=3))
+def test_tsv_added_in_batches_is_the_tsv_of_all_the_lines(
+    records: list[tuple[str, str]], cuts: list[int]
+) -> None:
+    from shuangsuiji.lottery import TsvLines, tsv_bytes
+
+    def outcome(build: Any) -> Any:
+        try:
+            return build()
+        except LotteryError as error:
+            return str(error)  # the same error, naming the same line
+
+    def batched() -> bytes:
+        lines = TsvLines(file="exclusions.tsv")
+        for a, b in pairwise([0, *sorted(cuts), len(records)]):
+            lines.add(records[a:b])
+        return lines.tsv()
+
+    assert outcome(batched) == outcome(lambda: tsv_bytes(records, file="exclusions.tsv"))
