@@ -759,8 +759,10 @@ def task_receive(
     except lottery.LotteryError as error:
         raise _lottery_error(error) from error
     keys = [s.key for s in read.result.selected]
-    found = {e.uscc: e for e in Entity.objects.filter(uscc__in=keys)}
-    found.update({e.reg_no: e for e in Entity.objects.filter(reg_no__in=keys) if e.reg_no})
+    # A key is an entity's USCC, else its registration number; a USCC match comes first (a key can be one entity's
+    # USCC and another's old registration number).
+    found = {e.reg_no: e for e in Entity.objects.filter(reg_no__in=keys) if e.reg_no}
+    found.update({e.uscc: e for e in Entity.objects.filter(uscc__in=keys) if e.uscc})
     missing = [k for k in keys if k not in found]
     if missing:
         raise ValidationError(

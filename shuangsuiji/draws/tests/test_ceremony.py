@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from shuangsuiji import lottery
 from shuangsuiji.audit.models import AuditEvent
@@ -335,36 +336,47 @@ def test_a_task_dispatched_from_above_is_recorded_as_received_after_verification
     assert "已经接收过" in again.content.decode()
 
 
-def test_a_received_list_naming_one_of_our_entities_twice_is_refused_whole(cast: Any) -> None:
-    from shuangsuiji.directory.models import Entity
-
+def _upper_bundle(cast: Any) -> tuple[Task, bytes, list[str]]:
+    """An upper level's drawn task, its bundle and its drawn USCCs in rank order; its draw forgotten here."""
     manager = cast["scjg.manager"]
     upper = make_joint_task(cast)
     draw = services.draw_commit(actor=manager, task=upper)
     draw = services.draw_execute(actor=manager, draw=draw, ceremony_entropy="upper level")
     data = services.bundle_bytes(draw)
-    first, second = draw.selections.order_by("rank").values_list("key", flat=True)[:2]
+    # the drawn keys that are USCCs (the draw may also pick an entity known only by its registration number)
+    keys = list(draw.selections.filter(entity__uscc=F("key")).order_by("rank").values_list("key", flat=True))
     draw.selections.all().delete()
     draw.members.all().delete()
     Draw.objects.filter(pk=draw.pk).delete()
+    return upper, data, keys
+
+
+def _receive(cast: Any, upper: Task, data: bytes) -> Task:
+    return services.task_receive(
+        actor=cast["scjg.manager"],
+        plan=upper.plan,
+        bundle=io.BytesIO(data),
+        received_from="洛阳市市场监督管理局",
+        title="上级下发",
+        items=upper.items.all(),
+        result_code_set=upper.result_code_set,
+        period_start=upper.period_start,
+        period_end=upper.period_end,
+        methods=["onsite"],
+    )
+
+
+def test_a_received_list_naming_one_of_our_entities_twice_is_refused_whole(cast: Any) -> None:
+    from shuangsuiji.directory.models import Entity
+
+    upper, data, (first, second, *_) = _upper_bundle(cast)
     # Here the second entity's code was corrected, and the first is known also by the second's old code.
     Entity.objects.filter(uscc=second).update(uscc=None, reg_no="410381600099999")
     named_twice = Entity.objects.get(uscc=first)
     Entity.objects.filter(pk=named_twice.pk).update(reg_no=second)
     tasks_before = Task.objects.count()
     with pytest.raises(ValidationError) as refused:
-        services.task_receive(
-            actor=manager,
-            plan=upper.plan,
-            bundle=io.BytesIO(data),
-            received_from="洛阳市市场监督管理局",
-            title="上级下发",
-            items=upper.items.all(),
-            result_code_set=upper.result_code_set,
-            period_start=upper.period_start,
-            period_end=upper.period_end,
-            methods=["onsite"],
-        )
+        _receive(cast, upper, data)
     message = refused.value.messages[0]
     assert (
         first in message and second in message and named_twice.name in message and "同一个检查对象" in message
@@ -372,6 +384,20 @@ def test_a_received_list_naming_one_of_our_entities_twice_is_refused_whole(cast:
     assert (
         Task.objects.count() == tasks_before and not Draw.objects.filter(state=Draw.State.RECEIVED).exists()
     )
+
+
+def test_a_received_key_is_the_entity_with_that_uscc_before_one_with_that_registration_number(
+    cast: Any,
+) -> None:
+    from shuangsuiji.directory.models import Entity
+
+    upper, data, keys = _upper_bundle(cast)
+    holder = Entity.objects.get(uscc=keys[0])
+    # another entity, not drawn, whose old registration number is the drawn entity's USCC
+    other = Entity.objects.exclude(uscc__in=keys).exclude(pk=holder.pk).filter(uscc__isnull=False).first()
+    Entity.objects.filter(pk=other.pk).update(reg_no=keys[0])
+    received = _receive(cast, upper, data)
+    assert received.draw.selections.get(key=keys[0]).entity_id == holder.pk
 
 
 def test_industry_strata_follow_the_scope_and_draw(cast: Any) -> None:
