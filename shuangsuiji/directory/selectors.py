@@ -16,9 +16,10 @@ from shuangsuiji.directory.models import Conflict, DirectoryListing, Entity, Ins
 _CODE_LIKE = re.compile(r"^[0-9A-Z]{15,18}$")
 
 
-def entity_ids_by_draw_key(keys: Collection[str]) -> dict[str, int]:
+def entity_ids_by_draw_key(keys: Collection[str], *, old_reg_no: bool = False) -> dict[str, int]:
     """The id of the entity each key names as its `Entity.draw_key`: the entity with that USCC, else the entity
-    without a USCC with that registration number. Keys that name no entity are left out.
+    without a USCC with that registration number. Keys that name no entity are left out. ``old_reg_no``: else
+    also an entity that has a USCC by now (a list drawn elsewhere may know it by its registration number).
 
     On PostgreSQL one `= ANY(array)` probe of each unique index (a draw stores 10^5–10^6 keys: an `IN` list of
     that many parameters is slower to build than to run); elsewhere in batches of `IN`."""
@@ -32,7 +33,8 @@ def entity_ids_by_draw_key(keys: Collection[str]) -> dict[str, int]:
             rest = [k for k in keys if k not in found]
             if rest:
                 cursor.execute(
-                    f"SELECT reg_no, id FROM {table} WHERE reg_no = ANY(%s) AND uscc IS NULL",  # noqa: S608  # nosec B608
+                    f"SELECT reg_no, id FROM {table} WHERE reg_no = ANY(%s)"  # noqa: S608  # nosec B608
+                    + ("" if old_reg_no else " AND uscc IS NULL"),
                     [rest],
                 )
                 found.update(cursor.fetchall())
@@ -43,8 +45,10 @@ def entity_ids_by_draw_key(keys: Collection[str]) -> dict[str, int]:
             found[str(uscc)] = pk
     rest = [k for k in keys if k not in found]
     for i in range(0, len(rest), batch):
-        chunk = Entity.objects.filter(reg_no__in=rest[i : i + batch], uscc=None).values_list("reg_no", "pk")
-        for reg_no, pk in chunk:
+        by_reg_no = Entity.objects.filter(reg_no__in=rest[i : i + batch])
+        if not old_reg_no:
+            by_reg_no = by_reg_no.filter(uscc=None)
+        for reg_no, pk in by_reg_no.values_list("reg_no", "pk"):
             found[str(reg_no)] = pk
     return found
 

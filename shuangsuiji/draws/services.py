@@ -759,10 +759,7 @@ def task_receive(
     except lottery.LotteryError as error:
         raise _lottery_error(error) from error
     keys = [s.key for s in read.result.selected]
-    # A key is an entity's USCC, else its registration number; a USCC match comes first (a key can be one entity's
-    # USCC and another's old registration number).
-    found = {e.reg_no: e for e in Entity.objects.filter(reg_no__in=keys) if e.reg_no}
-    found.update({e.uscc: e for e in Entity.objects.filter(uscc__in=keys) if e.uscc})
+    found = entity_ids_by_draw_key(keys, old_reg_no=True)
     missing = [k for k in keys if k not in found]
     if missing:
         raise ValidationError(
@@ -771,10 +768,11 @@ def task_receive(
         )
     first_key: dict[int, str] = {}
     for key in keys:
-        other = first_key.setdefault(found[key].pk, key)
+        other = first_key.setdefault(found[key], key)
         if other != key:  # one entity under two codes (its USCC and its registration number)
+            entity_name = Entity.objects.get(pk=found[key]).name
             raise ValidationError(
-                f"下发名单中的 {other} 和 {key} 在本级名录库中是同一个检查对象（{found[key].name}），"
+                f"下发名单中的 {other} 和 {key} 在本级名录库中是同一个检查对象（{entity_name}），"
                 "无法接收；请先核对名录库中该对象的统一社会信用代码和注册号。"
             )
     digest = lottery.sha256_hex(read.commitment_json)
@@ -821,7 +819,12 @@ def task_receive(
     DrawSelection.objects.bulk_create(
         [
             DrawSelection(
-                draw=draw, rank=rank, entity=found[s.key], key=s.key, stratum=s.stratum, ticket=s.ticket.hex()
+                draw=draw,
+                rank=rank,
+                entity_id=found[s.key],
+                key=s.key,
+                stratum=s.stratum,
+                ticket=s.ticket.hex(),
             )
             for rank, s in enumerate(read.result.selected, start=1)
         ]
